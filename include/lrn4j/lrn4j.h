@@ -1,0 +1,187 @@
+/*
+ * lrn4j CPU kernel ABI (plain C).
+ *
+ * Conventions shared by every function in this header:
+ *  - All matrices are row-major. A matrix "R x C with row stride ld" stores element (r, c) at p[r*ld + c];
+ *    ld >= C always. Views into wider buffers (e.g. one direction of a bidirectional layer) are expressed
+ *    with the row stride, so kernels never assume ld == C.
+ *  - Pointers need only the natural alignment of float. Tensors allocated by lrn4j are 64-byte aligned,
+ *    but views start at arbitrary float offsets, so kernels use unaligned vector loads.
+ *  - Output buffers are owned by the caller. A kernel never allocates memory that outlives the call
+ *    and never frees caller memory. Outputs never alias inputs unless a function says so.
+ *  - Arguments are validated once, in Java, before any call; kernels assume valid input (dimensions >= 0,
+ *    strides large enough, non-NULL pointers except where NULL is documented as allowed).
+ *  - The same input gives bit-identical output for any thread count: every output element is computed
+ *    by one thread in a fixed order (no atomics, no thread-count-dependent reductions).
+ *
+ * The LRN (Lightweight Recurrent Network) recurrence, per batch element b, hidden unit j, step t:
+ *     q, k, v = G[t, b, 0, j], G[t, b, 1, j], G[t, b, 2, j]      (G = X.W + b, the fused gate GEMM)
+ *     i = sigmoid(k + h_prev),  f = sigmoid(q - h_prev),  c = i*v + f*h_prev,  h = g(c)
+ * with g = tanh or identity. G is "[T, B, 3, H]": step t, batch b starts at g + (t*B + b)*ldg with the
+ * q block at [0, H), k at [H, 2H), v at [2H, 3H); ldg >= 3H.
+ */
+#ifndef LRN4J_LRN4J_H
+#define LRN4J_LRN4J_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- library, CPU features, threads ------------------------------------------------------------ */
+
+#define LRN4J_ABI_VERSION 1
+
+#define LRN4J_CPU_AVX2 1    /* AVX2 and FMA both present and enabled by the OS */
+#define LRN4J_CPU_AVX512F 2
+
+#define LRN4J_ISA_SCALAR 0  /* portable reference kernels */
+#define LRN4J_ISA_AVX2 1    /* AVX2/FMA kernels */
+
+/* ABI version of this library: LRN4J_ABI_VERSION. */
+int lrn4j_abi_version(void);
+/* Bit set of LRN4J_CPU_* features detected on this CPU (cpuid + xgetbv). */
+int lrn4j_cpu_features(void);
+/* Kernel set in use (LRN4J_ISA_*): the best the CPU supports unless lrn4j_set_isa chose another. */
+int lrn4j_isa(void);
+/* Chooses the kernel set. Returns the set actually in use: a request the CPU cannot run falls back to
+ * LRN4J_ISA_SCALAR. Not thread-safe with concurrently running kernels; meant for start-up and tests. */
+int lrn4j_set_isa(int isa);
+/* Threads used by each kernel call (default: the number of online processors). */
+int lrn4j_num_threads(void);
+/* Sets the thread count (n >= 1; values < 1 are treated as 1). */
+void lrn4j_set_num_threads(int n);
+
+/* ---- GEMM -------------------------------------------------------------------------------------- */
+
+/*
+ * C = op(A) . op(B) [+ bias] [+ C]
+ *   op(A) is M x K: trans_a == 0 -> A is M x K with row stride lda; trans_a != 0 -> A is K x M (lda >= M).
+ *   op(B) is K x N: trans_b == 0 -> B is K x N with row stride ldb; trans_b != 0 -> B is N x K (ldb >= K).
+ *   C is M x N with row stride ldc.
+ *   bias: NULL, or N floats added to every row of C.
+ *   accumulate == 0: C is overwritten and never read (it may hold NaN). accumulate != 0: the product
+ *   (and bias) is added to the existing C.
+ *   K == 0 is allowed: C becomes bias (or 0), or is left unchanged plus bias when accumulating.
+ * Uses: gate GEMM G = X.W + b (no transposes, bias); dX = dG.W^T (trans_b); dW += X^T.dG (trans_a,
+ * accumulate). C must not overlap A or B.
+ */
+void lrn4j_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                const float* a, int64_t lda, const float* b, int64_t ldb,
+                const float* bias, int accumulate, float* c, int64_t ldc);
+
+/* Column sums, for the bias gradient: out[j] (+)= sum_{i<m} a[i*lda + j] for j < n.
+ * accumulate == 0 overwrites out; otherwise adds to it. Rows are summed in increasing order. */
+void lrn4j_col_sum(int64_t m, int64_t n, const float* a, int64_t lda, int accumulate, float* out);
+
+/* ---- LRN scan ---------------------------------------------------------------------------------- */
+
+#define LRN4J_ACT_TANH 0
+#define LRN4J_ACT_IDENTITY 1
+
+/*
+ * Forward scan over time for all (batch, hidden) columns.
+ *   t_len, batch, hidden: T, B, H (all >= 1).
+ *   g: gates [T, B, 3, H], row stride ldg (>= 3H) per (t, b) row.
+ *   h0: initial state [B, H] contiguous, or NULL for zeros.
+ *   lengths: B int32 values in [1, T], or NULL for "all T".
+ *   act: LRN4J_ACT_TANH or LRN4J_ACT_IDENTITY.
+ *   reverse == 0: steps run t = 0 .. T-1. reverse != 0: steps run t = T-1 .. 0.
+ *     A step is active when t < lengths[b]; an inactive step leaves the state unchanged. So in forward
+ *     order the state after the last token is carried through the padding, and in reverse order each
+ *     sequence starts at its own last token (t = lengths[b]-1) with h0, and the padding holds h0.
+ *   hs: output states [T, B, H], row stride ldh (>= H) per (t, b) row: hs[t] is the state after step t
+ *     (after the update when active, the carried state when inactive). Written for every t.
+ *   h_last: NULL, or [B, H] contiguous: the state after the final step in processing order
+ *     (forward: after t = lengths[b]-1; reverse: after t = 0).
+ * Forward saves nothing else: backward recomputes the gates from g and the previous state.
+ */
+void lrn4j_lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden,
+                            const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                            int act, int reverse, float* hs, int64_t ldh, float* h_last);
+
+/*
+ * Backward of lrn4j_lrn_scan_forward, walking the steps in the opposite order.
+ *   g, h0, lengths, act, reverse, hs, ldh: exactly as given to (and produced by) the forward call.
+ *   dhs: gradient of the loss w.r.t. hs, [T, B, H] with row stride lddh, or NULL for zeros.
+ *   dh_last: gradient w.r.t. h_last, [B, H] contiguous, or NULL for zeros.
+ *   dg: output, gradient w.r.t. g, [T, B, 3, H] with row stride lddg (>= 3H); every q/k/v element of
+ *     every (t, b) row is written (zero at inactive steps); columns beyond 3H are not touched.
+ *   dh0: output, gradient w.r.t. h0, [B, H] contiguous, or NULL when not wanted. Written (never read).
+ */
+void lrn4j_lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden,
+                             const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                             int act, int reverse, const float* hs, int64_t ldh,
+                             const float* dhs, int64_t lddh, const float* dh_last,
+                             float* dg, int64_t lddg, float* dh0);
+
+/* ---- layer normalization (grouped) -------------------------------------------------------------- */
+
+/*
+ * Each row of x (m rows, row stride ldx) holds `groups` groups of `group_size` values; each group is
+ * normalized on its own:
+ *   y[r, c] = gamma[c] * (x[r, c] - mean[r, grp]) * rstd[r, grp] + beta[c],   c = grp*group_size + j
+ *   rstd = 1 / sqrt(var + eps), var the biased variance of the group.
+ *   gamma, beta: groups*group_size floats, or NULL for 1 and 0.
+ *   y: row stride ldy; may be the same buffer as x only when ldy == ldx.
+ *   mean, rstd: outputs, m*groups floats each (row-major [m, groups]), saved for the backward pass.
+ */
+void lrn4j_layer_norm_forward(int64_t m, int64_t groups, int64_t group_size,
+                              const float* x, int64_t ldx, const float* gamma, const float* beta,
+                              float eps, float* y, int64_t ldy, float* mean, float* rstd);
+
+/*
+ * Backward of lrn4j_layer_norm_forward.
+ *   x, gamma (NULL = 1), mean, rstd: as in the forward call. dy: [m, groups*group_size], stride lddy.
+ *   dx: output (overwritten), stride lddx; must not overlap dy.
+ *   dgamma, dbeta: NULL, or groups*group_size floats to which sum_r dy*xhat and sum_r dy are ADDED.
+ */
+void lrn4j_layer_norm_backward(int64_t m, int64_t groups, int64_t group_size,
+                               const float* x, int64_t ldx, const float* gamma,
+                               const float* mean, const float* rstd,
+                               const float* dy, int64_t lddy, float* dx, int64_t lddx,
+                               float* dgamma, float* dbeta);
+
+/* ---- CUDA bridge --------------------------------------------------------------------------------- */
+
+/*
+ * The CUDA kernels live in a separate library (liblrn4j_cuda.so, see lrn4j_cuda.h) that exists only when
+ * the build found nvcc. This CPU library opens it at run time with dlopen, so the JNI glue links against
+ * this library alone and loads on hosts without CUDA.
+ *   lrn4j_cuda_bridge_open(path): loads the library at `path` and resolves every lrn4j_cuda_* symbol.
+ *     Returns 0 on success; otherwise non-zero, and lrn4j_cuda_bridge_error() says why. Idempotent.
+ *   The lrn4j_cudab_* functions forward to the lrn4j_cuda_* functions of lrn4j_cuda.h (same arguments,
+ *   device pointers, a cudaStream_t passed as void*) and return their cudaError_t as int; they return -1
+ *   when the bridge is not open.
+ */
+int lrn4j_cuda_bridge_open(const char* path);
+const char* lrn4j_cuda_bridge_error(void);
+
+int lrn4j_cudab_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                     const float* a, int64_t lda, const float* b, int64_t ldb,
+                     const float* bias, int accumulate, float* c, int64_t ldc, void* stream);
+int lrn4j_cudab_col_sum(int64_t m, int64_t n, const float* a, int64_t lda, int accumulate, float* out,
+                        void* stream);
+int lrn4j_cudab_lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden,
+                                 const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                                 int act, int reverse, float* hs, int64_t ldh, float* h_last, void* stream);
+int lrn4j_cudab_lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden,
+                                  const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                                  int act, int reverse, const float* hs, int64_t ldh,
+                                  const float* dhs, int64_t lddh, const float* dh_last,
+                                  float* dg, int64_t lddg, float* dh0, void* stream);
+int lrn4j_cudab_layer_norm_forward(int64_t m, int64_t groups, int64_t group_size,
+                                   const float* x, int64_t ldx, const float* gamma, const float* beta,
+                                   float eps, float* y, int64_t ldy, float* mean, float* rstd, void* stream);
+int lrn4j_cudab_layer_norm_backward(int64_t m, int64_t groups, int64_t group_size,
+                                    const float* x, int64_t ldx, const float* gamma,
+                                    const float* mean, const float* rstd,
+                                    const float* dy, int64_t lddy, float* dx, int64_t lddx,
+                                    float* dgamma, float* dbeta, void* stream);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LRN4J_LRN4J_H */

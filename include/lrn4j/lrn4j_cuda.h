@@ -1,0 +1,56 @@
+/*
+ * lrn4j CUDA kernel ABI (plain C), exported by liblrn4j_cuda.so.
+ *
+ * Every function has the meaning, layouts, NULL conventions and determinism guarantees of the CPU
+ * function of the same name in lrn4j.h (lrn4j_cuda_gemm <-> lrn4j_gemm, ...), with these differences:
+ *  - every pointer is a device pointer (cudaMalloc'd by the caller, or an offset into such memory);
+ *  - `stream` is a cudaStream_t passed as void* (NULL = the legacy default stream); kernels are only
+ *    enqueued on it, the call does not synchronize, and no memory is allocated or freed;
+ *  - the return value is the cudaError_t of the launch (cudaGetLastError after enqueueing), 0 = success.
+ * The library is linked against the shared CUDA runtime (libcudart.so) so that it shares one runtime
+ * with the JavaCPP CUDA presets that allocate the memory and create the streams.
+ */
+#ifndef LRN4J_LRN4J_CUDA_H
+#define LRN4J_LRN4J_CUDA_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* LRN4J_ABI_VERSION of lrn4j.h that this library was built with. */
+int lrn4j_cuda_abi_version(void);
+
+int lrn4j_cuda_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                    const float* a, int64_t lda, const float* b, int64_t ldb,
+                    const float* bias, int accumulate, float* c, int64_t ldc, void* stream);
+
+int lrn4j_cuda_col_sum(int64_t m, int64_t n, const float* a, int64_t lda, int accumulate, float* out,
+                       void* stream);
+
+int lrn4j_cuda_lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden,
+                                const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                                int act, int reverse, float* hs, int64_t ldh, float* h_last, void* stream);
+
+int lrn4j_cuda_lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden,
+                                 const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                                 int act, int reverse, const float* hs, int64_t ldh,
+                                 const float* dhs, int64_t lddh, const float* dh_last,
+                                 float* dg, int64_t lddg, float* dh0, void* stream);
+
+int lrn4j_cuda_layer_norm_forward(int64_t m, int64_t groups, int64_t group_size,
+                                  const float* x, int64_t ldx, const float* gamma, const float* beta,
+                                  float eps, float* y, int64_t ldy, float* mean, float* rstd, void* stream);
+
+int lrn4j_cuda_layer_norm_backward(int64_t m, int64_t groups, int64_t group_size,
+                                   const float* x, int64_t ldx, const float* gamma,
+                                   const float* mean, const float* rstd,
+                                   const float* dy, int64_t lddy, float* dx, int64_t lddx,
+                                   float* dgamma, float* dbeta, void* stream);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LRN4J_LRN4J_CUDA_H */
