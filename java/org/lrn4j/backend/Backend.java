@@ -1,0 +1,334 @@
+package org.lrn4j.backend;
+
+import java.util.Objects;
+
+import org.lrn4j.tensor.DType;
+import org.lrn4j.tensor.Device;
+import org.lrn4j.tensor.Tensor;
+
+/**
+ * Every kernel the layers need, behind one interface with three implementations: {@link JavaBackend}
+ * (the readable reference and the fallback), {@link NativeBackend} (C++ AVX2/FMA kernels) and
+ * {@link CudaBackend}. The public methods validate every argument here, once, and only then call the
+ * implementation, which may assume valid input: a bad call is an {@link IllegalArgumentException} or
+ * {@link IllegalStateException} with a message, never a native crash.
+ *
+ * <p>Matrices are row-major views into tensors: (tensor, offset in elements, rows, cols, row stride).
+ * The layouts and the meaning of each kernel are those of {@code include/lrn4j/lrn4j.h}.
+ */
+public abstract class Backend {
+
+    /** "java", "native" or "cuda". */
+    public abstract String name();
+
+    /** Where this backend's tensors live. */
+    public abstract Device device();
+
+    /** One line for logs and {@code lrn4j info}: the backend and how it runs. */
+    public abstract String description();
+
+    /** Whether kernels of this backend compute tensors of this element type. */
+    public abstract boolean supports(DType dtype);
+
+    /** A zero-filled tensor in this backend's memory. */
+    public abstract Tensor allocate(DType dtype, long... shape);
+
+    /** Waits until all work enqueued by this backend has finished (a no-op for host backends). */
+    public void synchronize() {
+    }
+
+    /** A new tensor in this backend's memory holding a copy of {@code src} (from any device). */
+    public final Tensor copyOf(Tensor src) {
+        Tensor.require(src, "src");
+        Tensor out = allocate(src.dtype(), src.shape());
+        out.copyFrom(src);
+        return out;
+    }
+
+    // ---- GEMM --------------------------------------------------------------------------------------
+
+    /**
+     * C = op(A)·op(B) [+ bias] [+ C]; op(A) is m×k, op(B) is k×n, C is m×n (see lrn4j_gemm).
+     * With {@code accumulate == false}, C is overwritten and never read.
+     */
+    public final void gemm(boolean transA, boolean transB, int m, int n, int k,
+                           Tensor a, long aOffset, int lda, Tensor b, long bOffset, int ldb,
+                           Tensor bias, boolean accumulate, Tensor c, long cOffset, int ldc) {
+        nonNegative("m", m);
+        nonNegative("n", n);
+        nonNegative("k", k);
+        DType dt = floating("c", c);
+        matrix("a", a, dt, aOffset, transA ? k : m, transA ? m : k, lda);
+        matrix("b", b, dt, bOffset, transB ? n : k, transB ? k : n, ldb);
+        if (bias != null) {
+            matrix("bias", bias, dt, 0, 1, n, n);
+        }
+        matrix("c", c, dt, cOffset, m, n, ldc);
+        disjoint("c", c, cOffset, m, n, ldc, "a", a, aOffset, transA ? k : m, transA ? m : k, lda);
+        disjoint("c", c, cOffset, m, n, ldc, "b", b, bOffset, transB ? n : k, transB ? k : n, ldb);
+        gemmImpl(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, bias, accumulate, c, cOffset, ldc);
+    }
+
+    /** out[j] (+)= Σ_i a[i, j] over m rows and n columns: the bias gradient (see lrn4j_col_sum). */
+    public final void colSum(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out) {
+        nonNegative("m", m);
+        nonNegative("n", n);
+        DType dt = floating("out", out);
+        matrix("a", a, dt, aOffset, m, n, lda);
+        matrix("out", out, dt, 0, 1, n, n);
+        colSumImpl(m, n, a, aOffset, lda, accumulate, out);
+    }
+
+    // ---- LRN scan ----------------------------------------------------------------------------------
+
+    /**
+     * The LRN recurrence over time for every (batch, hidden) column (see lrn4j_lrn_scan_forward).
+     * g: gates [steps, batch, 3, hidden] with row stride ldg; h0 (nullable): [batch, hidden] at h0Offset;
+     * lengths (nullable): INT32, batch values in [1, steps]; hs: states [steps, batch, hidden] with row
+     * stride ldh; hLast (nullable): [batch, hidden] at hLastOffset.
+     */
+    public final void lrnScanForward(int steps, int batch, int hidden,
+                                     Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                     Tensor lengths, Activation act, boolean reverse,
+                                     Tensor hs, long hsOffset, int ldh, Tensor hLast, long hLastOffset) {
+        DType dt = checkScan(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, hs, hsOffset, ldh);
+        if (hLast != null) {
+            matrix("hLast", hLast, dt, hLastOffset, batch, hidden, hidden);
+        }
+        lrnScanForwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse,
+                hs, hsOffset, ldh, hLast, hLastOffset);
+    }
+
+    /**
+     * Backward of {@link #lrnScanForward} (see lrn4j_lrn_scan_backward): from dhs (nullable, row stride
+     * lddh) and dhLast (nullable) writes dg (row stride lddg) and dh0 (nullable).
+     */
+    public final void lrnScanBackward(int steps, int batch, int hidden,
+                                      Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                      Tensor lengths, Activation act, boolean reverse,
+                                      Tensor hs, long hsOffset, int ldh,
+                                      Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                      Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        DType dt = checkScan(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, hs, hsOffset, ldh);
+        if (dhs != null) {
+            matrix("dhs", dhs, dt, dhsOffset, (long) steps * batch, hidden, lddh);
+        }
+        if (dhLast != null) {
+            matrix("dhLast", dhLast, dt, dhLastOffset, batch, hidden, hidden);
+        }
+        matrix("dg", dg, dt, dgOffset, (long) steps * batch, 3L * hidden, lddg);
+        disjoint("dg", dg, dgOffset, (long) steps * batch, 3L * hidden, lddg,
+                "g", g, gOffset, (long) steps * batch, 3L * hidden, ldg);
+        if (dh0 != null) {
+            matrix("dh0", dh0, dt, dh0Offset, batch, hidden, hidden);
+        }
+        lrnScanBackwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse,
+                hs, hsOffset, ldh, dhs, dhsOffset, lddh, dhLast, dhLastOffset, dg, dgOffset, lddg, dh0, dh0Offset);
+    }
+
+    private DType checkScan(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                            Tensor h0, long h0Offset, Tensor lengths, Activation act,
+                            Tensor hs, long hsOffset, int ldh) {
+        positive("steps", steps);
+        positive("batch", batch);
+        positive("hidden", hidden);
+        if (act == null) {
+            throw new IllegalArgumentException("act must not be null");
+        }
+        DType dt = floating("g", g);
+        long rows = (long) steps * batch;
+        matrix("g", g, dt, gOffset, rows, 3L * hidden, ldg);
+        matrix("hs", hs, dt, hsOffset, rows, hidden, ldh);
+        disjoint("hs", hs, hsOffset, rows, hidden, ldh, "g", g, gOffset, rows, 3L * hidden, ldg);
+        if (h0 != null) {
+            matrix("h0", h0, dt, h0Offset, batch, hidden, hidden);
+        }
+        if (lengths != null) {
+            checkLengths(lengths, batch, steps);
+        }
+        return dt;
+    }
+
+    private void checkLengths(Tensor lengths, int batch, int steps) {
+        Tensor.require(lengths, "lengths");
+        if (lengths.dtype() != DType.INT32 || lengths.numel() != batch) {
+            throw new IllegalArgumentException("lengths must be INT32 with " + batch + " elements, got "
+                    + lengths.describe());
+        }
+        sameDevice("lengths", lengths);
+        if (lengths.device() == Device.HOST) {
+            for (int b = 0; b < batch; b++) {
+                long len = (long) lengths.get(b);
+                if (len < 1 || len > steps) {
+                    throw new IllegalArgumentException(
+                            "lengths[" + b + "] = " + len + " is outside [1, " + steps + "]");
+                }
+            }
+        }
+    }
+
+    // ---- layer normalization ----------------------------------------------------------------------
+
+    /**
+     * Grouped layer normalization of m rows of {@code groups × groupSize} values (see
+     * lrn4j_layer_norm_forward). gamma, beta (nullable): groups·groupSize values; mean, rstd: m·groups
+     * values each, saved for the backward pass.
+     */
+    public final void layerNormForward(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,
+                                       Tensor gamma, Tensor beta, double eps,
+                                       Tensor y, long yOffset, int ldy, Tensor mean, Tensor rstd) {
+        DType dt = checkLayerNorm(m, groups, groupSize, x, xOffset, ldx, gamma, mean, rstd);
+        if (beta != null) {
+            matrix("beta", beta, dt, 0, 1, (long) groups * groupSize, (long) groups * groupSize);
+        }
+        if (!(eps > 0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException("eps must be a positive finite number, got " + eps);
+        }
+        matrix("y", y, dt, yOffset, m, (long) groups * groupSize, ldy);
+        boolean inPlace = y.storage() == x.storage() && yOffset == xOffset && ldy == ldx;
+        if (!inPlace) {
+            disjoint("y", y, yOffset, m, (long) groups * groupSize, ldy,
+                    "x", x, xOffset, m, (long) groups * groupSize, ldx);
+        }
+        layerNormForwardImpl(m, groups, groupSize, x, xOffset, ldx, gamma, beta, eps, y, yOffset, ldy, mean, rstd);
+    }
+
+    /**
+     * Backward of {@link #layerNormForward}: writes dx and adds into dgamma and dbeta (both nullable)
+     * (see lrn4j_layer_norm_backward).
+     */
+    public final void layerNormBackward(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,
+                                        Tensor gamma, Tensor mean, Tensor rstd,
+                                        Tensor dy, long dyOffset, int lddy, Tensor dx, long dxOffset, int lddx,
+                                        Tensor dgamma, Tensor dbeta) {
+        DType dt = checkLayerNorm(m, groups, groupSize, x, xOffset, ldx, gamma, mean, rstd);
+        long width = (long) groups * groupSize;
+        matrix("dy", dy, dt, dyOffset, m, width, lddy);
+        matrix("dx", dx, dt, dxOffset, m, width, lddx);
+        disjoint("dx", dx, dxOffset, m, width, lddx, "dy", dy, dyOffset, m, width, lddy);
+        if (dgamma != null) {
+            matrix("dgamma", dgamma, dt, 0, 1, width, width);
+        }
+        if (dbeta != null) {
+            matrix("dbeta", dbeta, dt, 0, 1, width, width);
+        }
+        layerNormBackwardImpl(m, groups, groupSize, x, xOffset, ldx, gamma, mean, rstd,
+                dy, dyOffset, lddy, dx, dxOffset, lddx, dgamma, dbeta);
+    }
+
+    private DType checkLayerNorm(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,
+                                 Tensor gamma, Tensor mean, Tensor rstd) {
+        nonNegative("m", m);
+        positive("groups", groups);
+        positive("groupSize", groupSize);
+        DType dt = floating("x", x);
+        long width = (long) groups * groupSize;
+        matrix("x", x, dt, xOffset, m, width, ldx);
+        if (gamma != null) {
+            matrix("gamma", gamma, dt, 0, 1, width, width);
+        }
+        matrix("mean", mean, dt, 0, m, groups, groups);
+        matrix("rstd", rstd, dt, 0, m, groups, groups);
+        return dt;
+    }
+
+    // ---- implementations (arguments already validated) --------------------------------------------
+
+    protected abstract void gemmImpl(boolean transA, boolean transB, int m, int n, int k,
+                                     Tensor a, long aOffset, int lda, Tensor b, long bOffset, int ldb,
+                                     Tensor bias, boolean accumulate, Tensor c, long cOffset, int ldc);
+
+    protected abstract void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate,
+                                       Tensor out);
+
+    protected abstract void lrnScanForwardImpl(int steps, int batch, int hidden,
+                                               Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                               Tensor lengths, Activation act, boolean reverse,
+                                               Tensor hs, long hsOffset, int ldh, Tensor hLast, long hLastOffset);
+
+    protected abstract void lrnScanBackwardImpl(int steps, int batch, int hidden,
+                                                Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                                Tensor lengths, Activation act, boolean reverse,
+                                                Tensor hs, long hsOffset, int ldh,
+                                                Tensor dhs, long dhsOffset, int lddh,
+                                                Tensor dhLast, long dhLastOffset,
+                                                Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset);
+
+    protected abstract void layerNormForwardImpl(int m, int groups, int groupSize,
+                                                 Tensor x, long xOffset, int ldx, Tensor gamma, Tensor beta,
+                                                 double eps, Tensor y, long yOffset, int ldy,
+                                                 Tensor mean, Tensor rstd);
+
+    protected abstract void layerNormBackwardImpl(int m, int groups, int groupSize,
+                                                  Tensor x, long xOffset, int ldx, Tensor gamma,
+                                                  Tensor mean, Tensor rstd, Tensor dy, long dyOffset, int lddy,
+                                                  Tensor dx, long dxOffset, int lddx, Tensor dgamma, Tensor dbeta);
+
+    // ---- argument checks ---------------------------------------------------------------------------
+
+    private static void nonNegative(String what, long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException(what + " must be >= 0, got " + v);
+        }
+    }
+
+    private static void positive(String what, long v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(what + " must be >= 1, got " + v);
+        }
+    }
+
+    private void sameDevice(String what, Tensor t) {
+        if (t.device() != device()) {
+            throw new IllegalArgumentException(what + " is on " + t.device() + " but the " + name()
+                    + " backend computes on " + device() + "; copy it first");
+        }
+    }
+
+    /** The element type of the call, taken from {@code t}, which must be a supported floating type. */
+    private DType floating(String what, Tensor t) {
+        Tensor.require(t, what);
+        if (!t.dtype().isFloating() || !supports(t.dtype())) {
+            throw new IllegalArgumentException(what + " has element type " + t.dtype()
+                    + ", which the " + name() + " backend does not compute");
+        }
+        return t.dtype();
+    }
+
+    /** Checks that a rows×cols view with row stride ld at offset lies inside t, on this device, of type dt. */
+    private void matrix(String what, Tensor t, DType dt, long offset, long rows, long cols, long ld) {
+        Tensor.require(t, what);
+        sameDevice(what, t);
+        if (t.dtype() != dt) {
+            throw new IllegalArgumentException(what + " has element type " + t.dtype() + ", expected " + dt);
+        }
+        if (offset < 0) {
+            throw new IllegalArgumentException(what + " offset must be >= 0, got " + offset);
+        }
+        if (ld < Math.max(1, cols)) {
+            throw new IllegalArgumentException(what + " row stride " + ld + " is smaller than its " + cols
+                    + " columns");
+        }
+        if (rows > 0 && cols > 0) {
+            long end = offset + (rows - 1) * ld + cols;
+            if (end > t.numel()) {
+                throw new IllegalArgumentException(what + ": a " + rows + "x" + cols + " view with row stride "
+                        + ld + " at offset " + offset + " needs " + end + " elements, but " + t.describe()
+                        + " has " + t.numel());
+            }
+        }
+    }
+
+    /** Rejects an output view whose element span overlaps an input view of the same storage. */
+    private static void disjoint(String out, Tensor o, long oOffset, long oRows, long oCols, long oLd,
+                                 String in, Tensor i, long iOffset, long iRows, long iCols, long iLd) {
+        if (o.storage() != i.storage() || oRows == 0 || oCols == 0 || iRows == 0 || iCols == 0) {
+            return;
+        }
+        long oEnd = oOffset + (oRows - 1) * oLd + oCols;
+        long iEnd = iOffset + (iRows - 1) * iLd + iCols;
+        if (oOffset < iEnd && iOffset < oEnd) {
+            throw new IllegalArgumentException(out + " overlaps " + in + " in the same storage");
+        }
+    }
+}

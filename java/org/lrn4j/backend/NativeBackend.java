@@ -1,0 +1,233 @@
+package org.lrn4j.backend;
+
+import java.util.Locale;
+
+import org.lrn4j.kernels.NativeKernels;
+import org.lrn4j.tensor.DType;
+import org.lrn4j.tensor.Device;
+import org.lrn4j.tensor.HostStorage;
+import org.lrn4j.tensor.Tensor;
+
+/**
+ * The C++ CPU kernels (scalar reference and AVX2/FMA, chosen at run time by CPU features; OpenMP
+ * threads) called in place on off-heap host tensors through {@link NativeKernels}. FLOAT64 tensors,
+ * which the native kernels do not compute, are handled by the Java reference kernels.
+ *
+ * <p>System properties read once at load: {@code lrn4j.threads} (kernel threads, default: all
+ * processors) and {@code lrn4j.isa} ({@code scalar} or {@code avx2}, default: the best the CPU has).
+ */
+public final class NativeBackend extends Backend {
+    private static NativeBackend instance;
+    private static RuntimeException failure;
+
+    private NativeBackend() {
+    }
+
+    /** The native backend, loading its libraries on first use; throws {@link IllegalStateException} with the reason if they cannot load. */
+    public static synchronized NativeBackend load() {
+        if (instance == null && failure == null) {
+            try {
+                int abi = NativeKernels.abiVersion();
+                if (abi != 1) {
+                    throw new IllegalStateException("liblrn4j_cpu has ABI version " + abi + ", expected 1");
+                }
+                configure();
+                instance = new NativeBackend();
+            } catch (LinkageError e) {
+                failure = new IllegalStateException("the native library cannot be loaded on "
+                        + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + e, e);
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        if (failure != null) {
+            throw new IllegalStateException(failure.getMessage(), failure);
+        }
+        return instance;
+    }
+
+    private static void configure() {
+        String threads = System.getProperty("lrn4j.threads");
+        if (threads != null) {
+            int n;
+            try {
+                n = Integer.parseInt(threads.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalStateException("-Dlrn4j.threads must be a positive integer, got '" + threads + "'");
+            }
+            if (n < 1) {
+                throw new IllegalStateException("-Dlrn4j.threads must be >= 1, got " + n);
+            }
+            NativeKernels.setNumThreads(n);
+        }
+        String isa = System.getProperty("lrn4j.isa");
+        if (isa != null) {
+            int wanted;
+            switch (isa.trim().toLowerCase(Locale.ROOT)) {
+                case "scalar":
+                    wanted = 0;
+                    break;
+                case "avx2":
+                    wanted = 1;
+                    break;
+                default:
+                    throw new IllegalStateException("-Dlrn4j.isa must be scalar or avx2, got '" + isa + "'");
+            }
+            if (NativeKernels.setIsa(wanted) != wanted) {
+                throw new IllegalStateException("-Dlrn4j.isa=" + isa + " is not supported by this CPU");
+            }
+        }
+    }
+
+    /** "AVX2/FMA" or "scalar": the kernel set in use. */
+    public String isa() {
+        return NativeKernels.isa() == 1 ? "AVX2/FMA" : "scalar";
+    }
+
+    public int threads() {
+        return NativeKernels.numThreads();
+    }
+
+    /** Sets the number of kernel threads (>= 1). Results do not depend on it. */
+    public void setThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        }
+        NativeKernels.setNumThreads(n);
+    }
+
+    /** CPU features the native library detected: "AVX2/FMA", "AVX-512F". */
+    public static String cpuFeatures() {
+        int f = NativeKernels.cpuFeatures();
+        StringBuilder s = new StringBuilder();
+        if ((f & 1) != 0) {
+            s.append("AVX2/FMA");
+        }
+        if ((f & 2) != 0) {
+            s.append(s.length() > 0 ? ", " : "").append("AVX-512F");
+        }
+        return s.length() == 0 ? "none beyond x86-64" : s.toString();
+    }
+
+    @Override
+    public String name() {
+        return "native";
+    }
+
+    @Override
+    public Device device() {
+        return Device.HOST;
+    }
+
+    @Override
+    public String description() {
+        return "native CPU kernels (" + isa() + ", " + threads() + " threads)";
+    }
+
+    @Override
+    public boolean supports(DType dtype) {
+        return dtype == DType.FLOAT32 || dtype == DType.FLOAT64;
+    }
+
+    @Override
+    public Tensor allocate(DType dtype, long... shape) {
+        return Tensor.host(dtype, shape);
+    }
+
+    /** Address of element {@code offset} of a validated host tensor, or 0 (NULL) for an absent one. */
+    private static long addr(Tensor t, long offset) {
+        if (t == null) {
+            return 0L;
+        }
+        HostStorage s = (HostStorage) t.storage();
+        return s.address(NativeKernels::addressOf) + offset * t.dtype().bytes();
+    }
+
+    private static boolean reference(Tensor t) {
+        return t.dtype() == DType.FLOAT64;
+    }
+
+    private static final JavaBackend REFERENCE = JavaBackend.INSTANCE;
+
+    @Override
+    protected void gemmImpl(boolean transA, boolean transB, int m, int n, int k,
+                            Tensor a, long aOffset, int lda, Tensor b, long bOffset, int ldb,
+                            Tensor bias, boolean accumulate, Tensor c, long cOffset, int ldc) {
+        if (reference(c)) {
+            REFERENCE.gemmImpl(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, bias, accumulate,
+                    c, cOffset, ldc);
+            return;
+        }
+        NativeKernels.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, addr(a, aOffset), lda, addr(b, bOffset), ldb,
+                addr(bias, 0), accumulate ? 1 : 0, addr(c, cOffset), ldc);
+    }
+
+    @Override
+    protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out) {
+        if (reference(out)) {
+            REFERENCE.colSumImpl(m, n, a, aOffset, lda, accumulate, out);
+            return;
+        }
+        NativeKernels.colSum(m, n, addr(a, aOffset), lda, accumulate ? 1 : 0, addr(out, 0));
+    }
+
+    @Override
+    protected void lrnScanForwardImpl(int steps, int batch, int hidden,
+                                      Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                      Tensor lengths, Activation act, boolean reverse,
+                                      Tensor hs, long hsOffset, int ldh, Tensor hLast, long hLastOffset) {
+        if (reference(g)) {
+            REFERENCE.lrnScanForwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse,
+                    hs, hsOffset, ldh, hLast, hLastOffset);
+            return;
+        }
+        NativeKernels.lrnScanForward(steps, batch, hidden, addr(g, gOffset), ldg, addr(h0, h0Offset),
+                addr(lengths, 0), act.code(), reverse ? 1 : 0, addr(hs, hsOffset), ldh, addr(hLast, hLastOffset));
+    }
+
+    @Override
+    protected void lrnScanBackwardImpl(int steps, int batch, int hidden,
+                                       Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                       Tensor lengths, Activation act, boolean reverse,
+                                       Tensor hs, long hsOffset, int ldh,
+                                       Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                       Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        if (reference(g)) {
+            REFERENCE.lrnScanBackwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act,
+                    reverse, hs, hsOffset, ldh, dhs, dhsOffset, lddh, dhLast, dhLastOffset, dg, dgOffset, lddg,
+                    dh0, dh0Offset);
+            return;
+        }
+        NativeKernels.lrnScanBackward(steps, batch, hidden, addr(g, gOffset), ldg, addr(h0, h0Offset),
+                addr(lengths, 0), act.code(), reverse ? 1 : 0, addr(hs, hsOffset), ldh, addr(dhs, dhsOffset), lddh,
+                addr(dhLast, dhLastOffset), addr(dg, dgOffset), lddg, addr(dh0, dh0Offset));
+    }
+
+    @Override
+    protected void layerNormForwardImpl(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,
+                                        Tensor gamma, Tensor beta, double eps, Tensor y, long yOffset, int ldy,
+                                        Tensor mean, Tensor rstd) {
+        if (reference(x)) {
+            REFERENCE.layerNormForwardImpl(m, groups, groupSize, x, xOffset, ldx, gamma, beta, eps, y, yOffset, ldy,
+                    mean, rstd);
+            return;
+        }
+        NativeKernels.layerNormForward(m, groups, groupSize, addr(x, xOffset), ldx, addr(gamma, 0), addr(beta, 0),
+                (float) eps, addr(y, yOffset), ldy, addr(mean, 0), addr(rstd, 0));
+    }
+
+    @Override
+    protected void layerNormBackwardImpl(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,
+                                         Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, long dyOffset,
+                                         int lddy, Tensor dx, long dxOffset, int lddx,
+                                         Tensor dgamma, Tensor dbeta) {
+        if (reference(x)) {
+            REFERENCE.layerNormBackwardImpl(m, groups, groupSize, x, xOffset, ldx, gamma, mean, rstd, dy, dyOffset,
+                    lddy, dx, dxOffset, lddx, dgamma, dbeta);
+            return;
+        }
+        NativeKernels.layerNormBackward(m, groups, groupSize, addr(x, xOffset), ldx, addr(gamma, 0),
+                addr(mean, 0), addr(rstd, 0), addr(dy, dyOffset), lddy, addr(dx, dxOffset), lddx,
+                addr(dgamma, 0), addr(dbeta, 0));
+    }
+}

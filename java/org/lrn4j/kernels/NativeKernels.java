@@ -1,0 +1,158 @@
+package org.lrn4j.kernels;
+
+import java.nio.ByteBuffer;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Name;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * JavaCPP binding of {@code include/lrn4j/lrn4j.h}: the only Java that calls into native code. Pointers
+ * cross as raw addresses ({@code long}), so a call allocates nothing on the Java heap and copies no
+ * tensor data; the backends compute the addresses from tensors they have validated. The glue library
+ * (jnilrn4j) and liblrn4j_cpu.so are packaged under {@code org/lrn4j/linux-x86_64/} in the jar.
+ * Class initialization loads them and fails with {@link UnsatisfiedLinkError} where they cannot load.
+ */
+@Platform(include = "lrn4j/lrn4j.h", link = "lrn4j_cpu", library = "jnilrn4j")
+public final class NativeKernels {
+    static {
+        Loader.load();
+    }
+
+    private NativeKernels() {
+    }
+
+    /** The native address of a direct buffer's first byte. */
+    public static long addressOf(ByteBuffer buffer) {
+        return new Pointer(buffer).address();
+    }
+
+    @Name("lrn4j_abi_version")
+    public static native int abiVersion();
+
+    @Name("lrn4j_cpu_features")
+    public static native int cpuFeatures();
+
+    @Name("lrn4j_isa")
+    public static native int isa();
+
+    @Name("lrn4j_set_isa")
+    public static native int setIsa(int isa);
+
+    @Name("lrn4j_num_threads")
+    public static native int numThreads();
+
+    @Name("lrn4j_set_num_threads")
+    public static native void setNumThreads(int n);
+
+    @Name("lrn4j_gemm")
+    public static native void gemm(int transA, int transB, @Cast("int64_t") long m, @Cast("int64_t") long n,
+                                   @Cast("int64_t") long k, @Cast("const float*") long a, @Cast("int64_t") long lda,
+                                   @Cast("const float*") long b, @Cast("int64_t") long ldb,
+                                   @Cast("const float*") long bias, int accumulate,
+                                   @Cast("float*") long c, @Cast("int64_t") long ldc);
+
+    @Name("lrn4j_col_sum")
+    public static native void colSum(@Cast("int64_t") long m, @Cast("int64_t") long n,
+                                     @Cast("const float*") long a, @Cast("int64_t") long lda, int accumulate,
+                                     @Cast("float*") long out);
+
+    @Name("lrn4j_lrn_scan_forward")
+    public static native void lrnScanForward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                             @Cast("int64_t") long hidden,
+                                             @Cast("const float*") long g, @Cast("int64_t") long ldg,
+                                             @Cast("const float*") long h0, @Cast("const int32_t*") long lengths,
+                                             int act, int reverse, @Cast("float*") long hs, @Cast("int64_t") long ldh,
+                                             @Cast("float*") long hLast);
+
+    @Name("lrn4j_lrn_scan_backward")
+    public static native void lrnScanBackward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                              @Cast("int64_t") long hidden,
+                                              @Cast("const float*") long g, @Cast("int64_t") long ldg,
+                                              @Cast("const float*") long h0, @Cast("const int32_t*") long lengths,
+                                              int act, int reverse, @Cast("const float*") long hs,
+                                              @Cast("int64_t") long ldh, @Cast("const float*") long dhs,
+                                              @Cast("int64_t") long lddh, @Cast("const float*") long dhLast,
+                                              @Cast("float*") long dg, @Cast("int64_t") long lddg,
+                                              @Cast("float*") long dh0);
+
+    @Name("lrn4j_layer_norm_forward")
+    public static native void layerNormForward(@Cast("int64_t") long m, @Cast("int64_t") long groups,
+                                               @Cast("int64_t") long groupSize, @Cast("const float*") long x,
+                                               @Cast("int64_t") long ldx, @Cast("const float*") long gamma,
+                                               @Cast("const float*") long beta, float eps,
+                                               @Cast("float*") long y, @Cast("int64_t") long ldy,
+                                               @Cast("float*") long mean, @Cast("float*") long rstd);
+
+    @Name("lrn4j_layer_norm_backward")
+    public static native void layerNormBackward(@Cast("int64_t") long m, @Cast("int64_t") long groups,
+                                                @Cast("int64_t") long groupSize, @Cast("const float*") long x,
+                                                @Cast("int64_t") long ldx, @Cast("const float*") long gamma,
+                                                @Cast("const float*") long mean, @Cast("const float*") long rstd,
+                                                @Cast("const float*") long dy, @Cast("int64_t") long lddy,
+                                                @Cast("float*") long dx, @Cast("int64_t") long lddx,
+                                                @Cast("float*") long dgamma, @Cast("float*") long dbeta);
+
+    // ---- CUDA bridge: forwards to liblrn4j_cuda.so once opened; device pointers, stream as void* ----
+
+    @Name("lrn4j_cuda_bridge_open")
+    public static native int cudaBridgeOpen(String path);
+
+    @Name("lrn4j_cuda_bridge_error")
+    public static native String cudaBridgeError();
+
+    @Name("lrn4j_cudab_gemm")
+    public static native int cudaGemm(int transA, int transB, @Cast("int64_t") long m, @Cast("int64_t") long n,
+                                      @Cast("int64_t") long k, @Cast("const float*") long a,
+                                      @Cast("int64_t") long lda, @Cast("const float*") long b,
+                                      @Cast("int64_t") long ldb, @Cast("const float*") long bias, int accumulate,
+                                      @Cast("float*") long c, @Cast("int64_t") long ldc,
+                                      @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_col_sum")
+    public static native int cudaColSum(@Cast("int64_t") long m, @Cast("int64_t") long n,
+                                        @Cast("const float*") long a, @Cast("int64_t") long lda, int accumulate,
+                                        @Cast("float*") long out, @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_lrn_scan_forward")
+    public static native int cudaLrnScanForward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                                @Cast("int64_t") long hidden,
+                                                @Cast("const float*") long g, @Cast("int64_t") long ldg,
+                                                @Cast("const float*") long h0,
+                                                @Cast("const int32_t*") long lengths, int act, int reverse,
+                                                @Cast("float*") long hs, @Cast("int64_t") long ldh,
+                                                @Cast("float*") long hLast, @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_lrn_scan_backward")
+    public static native int cudaLrnScanBackward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                                 @Cast("int64_t") long hidden,
+                                                 @Cast("const float*") long g, @Cast("int64_t") long ldg,
+                                                 @Cast("const float*") long h0,
+                                                 @Cast("const int32_t*") long lengths, int act, int reverse,
+                                                 @Cast("const float*") long hs, @Cast("int64_t") long ldh,
+                                                 @Cast("const float*") long dhs, @Cast("int64_t") long lddh,
+                                                 @Cast("const float*") long dhLast,
+                                                 @Cast("float*") long dg, @Cast("int64_t") long lddg,
+                                                 @Cast("float*") long dh0, @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_layer_norm_forward")
+    public static native int cudaLayerNormForward(@Cast("int64_t") long m, @Cast("int64_t") long groups,
+                                                  @Cast("int64_t") long groupSize, @Cast("const float*") long x,
+                                                  @Cast("int64_t") long ldx, @Cast("const float*") long gamma,
+                                                  @Cast("const float*") long beta, float eps,
+                                                  @Cast("float*") long y, @Cast("int64_t") long ldy,
+                                                  @Cast("float*") long mean, @Cast("float*") long rstd,
+                                                  @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_layer_norm_backward")
+    public static native int cudaLayerNormBackward(@Cast("int64_t") long m, @Cast("int64_t") long groups,
+                                                   @Cast("int64_t") long groupSize, @Cast("const float*") long x,
+                                                   @Cast("int64_t") long ldx, @Cast("const float*") long gamma,
+                                                   @Cast("const float*") long mean, @Cast("const float*") long rstd,
+                                                   @Cast("const float*") long dy, @Cast("int64_t") long lddy,
+                                                   @Cast("float*") long dx, @Cast("int64_t") long lddx,
+                                                   @Cast("float*") long dgamma, @Cast("float*") long dbeta,
+                                                   @Cast("void*") long stream);
+}

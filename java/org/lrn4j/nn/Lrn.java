@@ -1,0 +1,653 @@
+package org.lrn4j.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+import org.lrn4j.backend.Activation;
+import org.lrn4j.backend.Backend;
+import org.lrn4j.backend.Backends;
+import org.lrn4j.tensor.DType;
+import org.lrn4j.tensor.Device;
+import org.lrn4j.tensor.Tensor;
+
+/**
+ * The Lightweight Recurrent Network (LRN) layer, stacked and optionally bidirectional.
+ *
+ * <p>Per layer and direction: {@code [q, k, v] = x·[Wq Wk Wv] + b} for the whole sequence in one fused
+ * GEMM (with layer normalization, {@code γ ⊙ LN(x·W) + b}, each of q, k, v normalized on its own), then
+ * the scan {@code i = σ(k + h₋₁)}, {@code f = σ(q − h₋₁)}, {@code h = g(i⊙v + f⊙h₋₁)}, g = tanh or identity.
+ * A bidirectional layer runs both directions off one GEMM ({@code W = [W_fwd | W_bwd]}) and concatenates
+ * their states, forward first; the next layer reads that.
+ *
+ * <p>Shapes: input {@code [T, B, inputSize]}; output {@code [T, B, directions·hiddenSize]}; initial and
+ * final states {@code [layers·directions, B, hiddenSize]} (index {@code layer·directions + direction}).
+ *
+ * <p>Variable lengths: sequence b has {@code lengths[b]} tokens (1..T), the rest is padding. In the
+ * forward direction the state after the last token is carried through the padding: outputs there repeat
+ * it, and the final state is the state after the last token. The reverse direction starts at each
+ * sequence's own last token from the initial state; its outputs at the padding hold that initial state,
+ * and its final state is the state after token 0. Gradients that arrive at padding outputs flow into the
+ * carried state.
+ *
+ * <p>Streaming: feeding a sequence in chunks, each chunk's initial state the previous chunk's final state,
+ * gives exactly the result of feeding it whole (unidirectional layers).
+ */
+public final class Lrn implements AutoCloseable {
+    private final Backend backend;
+    private final DType dtype;
+    private final int inputSize;
+    private final int hiddenSize;
+    private final int layers;
+    private final int directions;
+    private final Activation activation;
+    private final boolean layerNorm;
+    private final double layerNormEps;
+    private final List<Parameter> parameters;
+    private final Parameter[] weight;
+    private final Parameter[] bias;
+    private final Parameter[] gain;
+
+    private Lrn(Builder b) {
+        this.backend = b.backend == null ? Backends.get() : b.backend;
+        this.dtype = b.dtype;
+        this.inputSize = b.inputSize;
+        this.hiddenSize = b.hiddenSize;
+        this.layers = b.layers;
+        this.directions = b.bidirectional ? 2 : 1;
+        this.activation = b.activation;
+        this.layerNorm = b.layerNorm;
+        this.layerNormEps = b.layerNormEps;
+        if (!backend.supports(dtype)) {
+            throw new IllegalArgumentException("the " + backend.name() + " backend does not compute " + dtype);
+        }
+        this.weight = new Parameter[layers];
+        this.bias = new Parameter[layers];
+        this.gain = new Parameter[layers];
+        List<Parameter> all = new ArrayList<>();
+        SplittableRandom rng = new SplittableRandom(b.seed);
+        int width = gateWidth();
+        for (int l = 0; l < layers; l++) {
+            int in = layerInput(l);
+            double bound = b.init == Init.XAVIER ? Math.sqrt(6.0 / (in + hiddenSize)) : b.initScale;
+            double[] w = new double[in * width];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (rng.nextDouble() * 2 - 1) * bound;
+            }
+            weight[l] = parameter("layer" + l + ".weight", w, in, width);
+            bias[l] = parameter("layer" + l + ".bias", new double[width], width);
+            all.add(weight[l]);
+            all.add(bias[l]);
+            if (layerNorm) {
+                double[] ones = new double[width];
+                Arrays.fill(ones, 1.0);
+                gain[l] = parameter("layer" + l + ".ln_gain", ones, width);
+                all.add(gain[l]);
+            }
+        }
+        this.parameters = Collections.unmodifiableList(all);
+    }
+
+    private Parameter parameter(String name, double[] values, long... shape) {
+        try (Tensor host = Tensor.host(dtype, shape)) {
+            host.write(0, values, 0, values.length);
+            return new Parameter(name, backend.copyOf(host), backend.allocate(dtype, shape));
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configuration of an {@link Lrn}. */
+    public static final class Builder {
+        private Backend backend;
+        private DType dtype = DType.FLOAT32;
+        private int inputSize = -1;
+        private int hiddenSize = -1;
+        private int layers = 1;
+        private boolean bidirectional;
+        private Activation activation = Activation.TANH;
+        private boolean layerNorm;
+        private double layerNormEps = 1e-5;
+        private Init init = Init.UNIFORM;
+        private double initScale = 0.08;
+        private long seed = 1234;
+
+        private Builder() {
+        }
+
+        /** Backend to compute on (default: {@link Backends#get()}). */
+        public Builder backend(Backend backend) {
+            this.backend = Objects.requireNonNull(backend, "backend");
+            return this;
+        }
+
+        /** FLOAT32 (default) or FLOAT64 (reference backends only; used for gradient checks). */
+        public Builder dtype(DType dtype) {
+            this.dtype = Objects.requireNonNull(dtype, "dtype");
+            return this;
+        }
+
+        public Builder inputSize(int inputSize) {
+            this.inputSize = inputSize;
+            return this;
+        }
+
+        public Builder hiddenSize(int hiddenSize) {
+            this.hiddenSize = hiddenSize;
+            return this;
+        }
+
+        /** Stacked layers (default 1). */
+        public Builder layers(int layers) {
+            this.layers = layers;
+            return this;
+        }
+
+        public Builder bidirectional(boolean bidirectional) {
+            this.bidirectional = bidirectional;
+            return this;
+        }
+
+        /** g of the state update (default tanh). */
+        public Builder activation(Activation activation) {
+            this.activation = Objects.requireNonNull(activation, "activation");
+            return this;
+        }
+
+        /** Layer normalization of x·W before the bias (default off). */
+        public Builder layerNorm(boolean layerNorm) {
+            this.layerNorm = layerNorm;
+            return this;
+        }
+
+        public Builder layerNormEps(double eps) {
+            this.layerNormEps = eps;
+            return this;
+        }
+
+        public Builder init(Init init) {
+            this.init = Objects.requireNonNull(init, "init");
+            return this;
+        }
+
+        /** Bound of {@link Init#UNIFORM} (default 0.08). */
+        public Builder initScale(double scale) {
+            this.initScale = scale;
+            return this;
+        }
+
+        /** Seed of the weight initialisation (default 1234): the same seed gives the same weights. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Lrn build() {
+            if (inputSize < 1) {
+                throw new IllegalArgumentException("inputSize must be >= 1, got " + inputSize);
+            }
+            if (hiddenSize < 1) {
+                throw new IllegalArgumentException("hiddenSize must be >= 1, got " + hiddenSize);
+            }
+            if (layers < 1) {
+                throw new IllegalArgumentException("layers must be >= 1, got " + layers);
+            }
+            if (!(layerNormEps > 0) || Double.isInfinite(layerNormEps)) {
+                throw new IllegalArgumentException("layerNormEps must be positive and finite, got " + layerNormEps);
+            }
+            if (!(initScale > 0) || Double.isInfinite(initScale)) {
+                throw new IllegalArgumentException("initScale must be positive and finite, got " + initScale);
+            }
+            return new Lrn(this);
+        }
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public DType dtype() {
+        return dtype;
+    }
+
+    public int inputSize() {
+        return inputSize;
+    }
+
+    public int hiddenSize() {
+        return hiddenSize;
+    }
+
+    public int layers() {
+        return layers;
+    }
+
+    public int directions() {
+        return directions;
+    }
+
+    public Activation activation() {
+        return activation;
+    }
+
+    public boolean layerNorm() {
+        return layerNorm;
+    }
+
+    /** Width of the output: directions·hiddenSize. */
+    public int outputSize() {
+        return directions * hiddenSize;
+    }
+
+    /** All parameters, in a fixed order: per layer weight [in, directions·3H], bias, and LN gain if any. */
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /** Sets every parameter gradient to zero. */
+    public void zeroGrad() {
+        for (Parameter p : parameters) {
+            p.zeroGrad();
+        }
+    }
+
+    private int gateWidth() {
+        return directions * 3 * hiddenSize;
+    }
+
+    private int layerInput(int layer) {
+        return layer == 0 ? inputSize : directions * hiddenSize;
+    }
+
+    // ---- forward -----------------------------------------------------------------------------------
+
+    /** What one layer's forward pass keeps for the backward pass. */
+    private static final class LayerCache {
+        Tensor input;
+        Tensor preNorm;
+        Tensor mean;
+        Tensor rstd;
+        Tensor gates;
+        Tensor output;
+    }
+
+    /**
+     * The result of {@link #forward}: output and final state, plus what the backward pass needs.
+     * Owns its tensors (not the input or initial state passed in, which must stay open until backward).
+     */
+    public final class Result implements AutoCloseable {
+        private final int steps;
+        private final int batch;
+        private final Tensor initialState;
+        private final Tensor lengths;
+        private final LayerCache[] caches;
+        private final Tensor finalState;
+        private boolean closed;
+
+        private Result(int steps, int batch, Tensor initialState, Tensor lengths, LayerCache[] caches,
+                       Tensor finalState) {
+            this.steps = steps;
+            this.batch = batch;
+            this.initialState = initialState;
+            this.lengths = lengths;
+            this.caches = caches;
+            this.finalState = finalState;
+        }
+
+        /** [T, B, directions·H]. */
+        public Tensor output() {
+            checkOpen();
+            return caches[layers - 1].output;
+        }
+
+        /** [layers·directions, B, H]: the state after each sequence's last processed token. */
+        public Tensor finalState() {
+            checkOpen();
+            return finalState;
+        }
+
+        /** The gates G = [q, k, v] of one layer, [T, B, directions·3H] (after layer normalization). */
+        public Tensor gates(int layer) {
+            checkOpen();
+            return caches[Objects.checkIndex(layer, layers)].gates;
+        }
+
+        /** The output of one layer, [T, B, directions·H]. */
+        public Tensor layerOutput(int layer) {
+            checkOpen();
+            return caches[Objects.checkIndex(layer, layers)].output;
+        }
+
+        public int steps() {
+            return steps;
+        }
+
+        public int batch() {
+            return batch;
+        }
+
+        private Lrn owner() {
+            return Lrn.this;
+        }
+
+        private void checkOpen() {
+            if (closed) {
+                throw new IllegalStateException("this forward result was closed");
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (int l = 0; l < caches.length; l++) {
+                LayerCache c = caches[l];
+                closeAll(c.preNorm, c.mean, c.rstd, c.gates, c.output);
+            }
+            closeAll(finalState, lengths);
+        }
+    }
+
+    private static void closeAll(Tensor... tensors) {
+        for (Tensor t : tensors) {
+            if (t != null) {
+                t.close();
+            }
+        }
+    }
+
+    /**
+     * Runs the layer over a batch of sequences.
+     *
+     * @param x       input [T, B, inputSize] on this layer's backend, of its dtype
+     * @param lengths tokens of each sequence, B values in [1, T], or null when all have T
+     * @param h0      initial state [layers·directions, B, H], or null for zeros
+     */
+    public Result forward(Tensor x, int[] lengths, Tensor h0) {
+        checkInput("x", x, -1, -1, inputSize);
+        int steps = (int) x.dim(0);
+        int batch = (int) x.dim(1);
+        if (steps < 1 || batch < 1) {
+            throw new IllegalArgumentException("x must have at least one step and one sequence, got " + x.describe());
+        }
+        if (h0 != null) {
+            checkInput("h0", h0, layers * directions, batch, hiddenSize);
+        }
+        checkParametersOpen();
+        Tensor lengthTensor = lengths == null ? null : uploadLengths(lengths, steps, batch);
+        int rows = steps * batch;
+        int width = gateWidth();
+        int hidden = hiddenSize;
+        int outWidth = outputSize();
+        long stateStride = (long) batch * hidden;
+        LayerCache[] caches = new LayerCache[layers];
+        Tensor finalState = backend.allocate(dtype, (long) layers * directions, batch, hidden);
+        Tensor input = x;
+        for (int l = 0; l < layers; l++) {
+            int in = layerInput(l);
+            LayerCache c = new LayerCache();
+            caches[l] = c;
+            c.input = input;
+            c.gates = backend.allocate(dtype, steps, batch, width);
+            if (layerNorm) {
+                c.preNorm = backend.allocate(dtype, steps, batch, width);
+                c.mean = backend.allocate(dtype, rows, directions * 3L);
+                c.rstd = backend.allocate(dtype, rows, directions * 3L);
+                backend.gemm(false, false, rows, width, in, input, 0, in, weight[l].value(), 0, width,
+                        null, false, c.preNorm, 0, width);
+                backend.layerNormForward(rows, directions * 3, hidden, c.preNorm, 0, width,
+                        gain[l].value(), bias[l].value(), layerNormEps, c.gates, 0, width, c.mean, c.rstd);
+            } else {
+                backend.gemm(false, false, rows, width, in, input, 0, in, weight[l].value(), 0, width,
+                        bias[l].value(), false, c.gates, 0, width);
+            }
+            c.output = backend.allocate(dtype, steps, batch, outWidth);
+            for (int d = 0; d < directions; d++) {
+                long state = (l * directions + d) * stateStride;
+                backend.lrnScanForward(steps, batch, hidden, c.gates, d * 3L * hidden, width, h0, state,
+                        lengthTensor, activation, d == 1, c.output, (long) d * hidden, outWidth, finalState, state);
+            }
+            input = c.output;
+        }
+        return new Result(steps, batch, h0, lengthTensor, caches, finalState);
+    }
+
+    private Tensor uploadLengths(int[] lengths, int steps, int batch) {
+        if (lengths.length != batch) {
+            throw new IllegalArgumentException("lengths has " + lengths.length + " entries for a batch of " + batch);
+        }
+        for (int b = 0; b < batch; b++) {
+            if (lengths[b] < 1 || lengths[b] > steps) {
+                throw new IllegalArgumentException("lengths[" + b + "] = " + lengths[b] + " is outside [1, " + steps + "]");
+            }
+        }
+        try (Tensor host = Tensor.ofInts(lengths)) {
+            return backend.copyOf(host);
+        }
+    }
+
+    /** Checks a rank-3 tensor of this layer's dtype and device; -1 leaves a dimension free. */
+    private void checkInput(String what, Tensor t, long d0, long d1, long d2) {
+        Tensor.require(t, what);
+        if (t.rank() != 3 || (d0 >= 0 && t.dim(0) != d0) || (d1 >= 0 && t.dim(1) != d1) || t.dim(2) != d2) {
+            throw new IllegalArgumentException(what + " must have shape [" + (d0 < 0 ? "T" : d0) + ", "
+                    + (d1 < 0 ? "B" : d1) + ", " + d2 + "], got " + t.describe());
+        }
+        if (t.dtype() != dtype) {
+            throw new IllegalArgumentException(what + " is " + t.dtype() + " but the layer computes " + dtype);
+        }
+        if (t.device() != backend.device()) {
+            throw new IllegalArgumentException(what + " is on " + t.device() + " but the layer's " + backend.name()
+                    + " backend computes on " + backend.device() + "; copy it first");
+        }
+    }
+
+    private void checkResult(Result result) {
+        if (result == null) {
+            throw new IllegalArgumentException("result must not be null");
+        }
+        if (result.owner() != this) {
+            throw new IllegalArgumentException("the forward result belongs to another layer");
+        }
+        result.checkOpen();
+    }
+
+    private void checkParametersOpen() {
+        for (Parameter p : parameters) {
+            p.value().checkOpen();
+            p.grad().checkOpen();
+        }
+    }
+
+    // ---- backward ----------------------------------------------------------------------------------
+
+    /** Gradients w.r.t. the inputs of a forward call. Owns its tensors. */
+    public record Gradients(Tensor input, Tensor initialState) implements AutoCloseable {
+        @Override
+        public void close() {
+            input.close();
+            initialState.close();
+        }
+    }
+
+    /**
+     * Backward pass of a {@link #forward} call: adds the parameter gradients into {@link Parameter#grad()}
+     * and returns the gradients w.r.t. the input and the initial state.
+     *
+     * @param result      the forward result (still open)
+     * @param dOutput     gradient w.r.t. the output [T, B, directions·H], or null for zero
+     * @param dFinalState gradient w.r.t. the final state [layers·directions, B, H], or null for zero
+     */
+    public Gradients backward(Result result, Tensor dOutput, Tensor dFinalState) {
+        checkResult(result);
+        int steps = result.steps;
+        int batch = result.batch;
+        if (dOutput == null && dFinalState == null) {
+            throw new IllegalArgumentException("backward needs dOutput, dFinalState or both");
+        }
+        if (dOutput != null) {
+            checkInput("dOutput", dOutput, steps, batch, outputSize());
+        }
+        if (dFinalState != null) {
+            checkInput("dFinalState", dFinalState, layers * directions, batch, hiddenSize);
+        }
+        if (result.initialState != null) {
+            result.initialState.checkOpen();
+        }
+        result.caches[0].input.checkOpen();
+        checkParametersOpen();
+        int rows = steps * batch;
+        int width = gateWidth();
+        int hidden = hiddenSize;
+        int outWidth = outputSize();
+        long stateStride = (long) batch * hidden;
+        Tensor dInitial = backend.allocate(dtype, (long) layers * directions, batch, hidden);
+        Tensor dOut = dOutput;
+        for (int l = layers - 1; l >= 0; l--) {
+            LayerCache c = result.caches[l];
+            int in = layerInput(l);
+            Tensor dGates = backend.allocate(dtype, steps, batch, width);
+            for (int d = 0; d < directions; d++) {
+                long state = (l * directions + d) * stateStride;
+                backend.lrnScanBackward(steps, batch, hidden, c.gates, d * 3L * hidden, width,
+                        result.initialState, state, result.lengths, activation, d == 1,
+                        c.output, (long) d * hidden, outWidth, dOut, (long) d * hidden, outWidth,
+                        dFinalState, state, dGates, d * 3L * hidden, width, dInitial, state);
+            }
+            Tensor dPre = dGates;
+            if (layerNorm) {
+                dPre = backend.allocate(dtype, steps, batch, width);
+                backend.layerNormBackward(rows, directions * 3, hidden, c.preNorm, 0, width, gain[l].value(),
+                        c.mean, c.rstd, dGates, 0, width, dPre, 0, width, gain[l].grad(), bias[l].grad());
+                dGates.close();
+            } else {
+                backend.colSum(rows, width, dGates, 0, width, true, bias[l].grad());
+            }
+            backend.gemm(true, false, in, width, rows, c.input, 0, in, dPre, 0, width, null, true,
+                    weight[l].grad(), 0, width);
+            Tensor dIn = backend.allocate(dtype, steps, batch, in);
+            backend.gemm(false, true, rows, in, width, dPre, 0, width, weight[l].value(), 0, width, null, false,
+                    dIn, 0, in);
+            dPre.close();
+            if (dOut != dOutput) {
+                dOut.close();
+            }
+            dOut = dIn;
+        }
+        return new Gradients(dOut, dInitial);
+    }
+
+    // ---- unfolded form -----------------------------------------------------------------------------
+
+    /**
+     * The unfolded form of an LRN with identity g: {@code h_t = Σ_k w[t][k] ⊙ v_k + u[t] ⊙ h0}, where
+     * {@code w[t][k] = i_k ⊙ Π f_j} over the steps processed after k up to t, and {@code u[t] = Π f_j} over
+     * all steps processed up to t. weights is [T (t), T (k), B, H] (zero where k does not precede or equal t
+     * in processing order, or is padding); initial is [T, B, H]. Both FLOAT64 host tensors.
+     */
+    public record UnfoldedWeights(Tensor weights, Tensor initial) implements AutoCloseable {
+        @Override
+        public void close() {
+            weights.close();
+            initial.close();
+        }
+    }
+
+    /**
+     * The per-token weights of the unfolded form for one layer and direction of a forward result
+     * (identity g only): how much of token k's value v_k state h_t carries.
+     */
+    public UnfoldedWeights unfoldedWeights(Result result, int layer, int direction) {
+        if (activation != Activation.IDENTITY) {
+            throw new IllegalStateException("the unfolded form exists only for identity g; this layer uses " + activation);
+        }
+        checkResult(result);
+        if (layer < 0 || layer >= layers || direction < 0 || direction >= directions) {
+            throw new IllegalArgumentException("layer " + layer + ", direction " + direction + " outside "
+                    + layers + " layers and " + directions + " directions");
+        }
+        int steps = result.steps;
+        int batch = result.batch;
+        int hidden = hiddenSize;
+        int width = gateWidth();
+        int outWidth = outputSize();
+        double[] gates = hostValues(result.caches[layer].gates);
+        double[] states = hostValues(result.caches[layer].output);
+        double[] init = result.initialState == null ? null : hostValues(result.initialState);
+        int[] len = result.lengths == null ? null : hostInts(result.lengths);
+        boolean reverse = direction == 1;
+        long stateBase = (long) (layer * directions + direction) * batch * hidden;
+        Tensor weights = Tensor.host(DType.FLOAT64, steps, steps, batch, hidden);
+        Tensor initial = Tensor.host(DType.FLOAT64, steps, batch, hidden);
+        double[] w = new double[steps];
+        for (int b = 0; b < batch; b++) {
+            int length = len == null ? steps : len[b];
+            for (int j = 0; j < hidden; j++) {
+                Arrays.fill(w, 0.0);
+                double u = 1.0;
+                double hp = init == null ? 0.0 : init[(int) (stateBase + (long) b * hidden + j)];
+                for (int s = 0; s < steps; s++) {
+                    int t = reverse ? steps - 1 - s : s;
+                    if (t < length) {
+                        int g = (t * batch + b) * width + direction * 3 * hidden + j;
+                        double i = sigmoid(gates[g + hidden] + hp);
+                        double f = sigmoid(gates[g] - hp);
+                        for (int k = 0; k < steps; k++) {
+                            w[k] *= f;
+                        }
+                        w[t] = i;
+                        u *= f;
+                        hp = states[(t * batch + b) * outWidth + direction * hidden + j];
+                    }
+                    for (int k = 0; k < steps; k++) {
+                        weights.set((((long) t * steps + k) * batch + b) * hidden + j, w[k]);
+                    }
+                    initial.set(((long) t * batch + b) * hidden + j, u);
+                }
+            }
+        }
+        return new UnfoldedWeights(weights, initial);
+    }
+
+    private static double sigmoid(double x) {
+        return 1.0 / (1.0 + Math.exp(-x));
+    }
+
+    private static double[] hostValues(Tensor t) {
+        if (t.device() == Device.HOST) {
+            return t.toDoubleArray();
+        }
+        try (Tensor h = t.copyToHost()) {
+            return h.toDoubleArray();
+        }
+    }
+
+    private static int[] hostInts(Tensor t) {
+        if (t.device() == Device.HOST) {
+            return t.toIntArray();
+        }
+        try (Tensor h = t.copyToHost()) {
+            return h.toIntArray();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Parameter p : parameters) {
+            p.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Lrn(" + inputSize + " -> " + hiddenSize + ", layers=" + layers + ", directions=" + directions
+                + ", g=" + activation + (layerNorm ? ", layer norm" : "") + ", " + dtype + " on " + backend.name() + ")";
+    }
+}
