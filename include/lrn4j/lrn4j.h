@@ -65,7 +65,7 @@ void lrn4j_set_num_threads(int n);
  *   (and bias) is added to the existing C.
  *   K == 0 is allowed: C becomes bias (or 0), or is left unchanged plus bias when accumulating.
  * Uses: gate GEMM G = X.W + b (no transposes, bias); dX = dG.W^T (trans_b); dW += X^T.dG (trans_a,
- * accumulate). C must not overlap A or B.
+ * accumulate). C must not overlap A, B or bias.
  */
 void lrn4j_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                 const float* a, int64_t lda, const float* b, int64_t ldb,
@@ -119,8 +119,8 @@ void lrn4j_lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden,
 /* ---- layer normalization (grouped) -------------------------------------------------------------- */
 
 /*
- * Each row of x (m rows, row stride ldx) holds `groups` groups of `group_size` values; each group is
- * normalized on its own:
+ * Each row of x (m rows, row stride ldx) holds `groups` groups of `group_size` values (groups and
+ * group_size >= 1, m >= 0); each group is normalized on its own:
  *   y[r, c] = gamma[c] * (x[r, c] - mean[r, grp]) * rstd[r, grp] + beta[c],   c = grp*group_size + j
  *   rstd = 1 / sqrt(var + eps), var the biased variance of the group.
  *   gamma, beta: groups*group_size floats, or NULL for 1 and 0.
@@ -134,7 +134,7 @@ void lrn4j_layer_norm_forward(int64_t m, int64_t groups, int64_t group_size,
 /*
  * Backward of lrn4j_layer_norm_forward.
  *   x, gamma (NULL = 1), mean, rstd: as in the forward call. dy: [m, groups*group_size], stride lddy.
- *   dx: output (overwritten), stride lddx; must not overlap dy.
+ *   dx: output (overwritten), stride lddx; must not overlap x or dy (dgamma reads x after dx is written).
  *   dgamma, dbeta: NULL, or groups*group_size floats to which sum_r dy*xhat and sum_r dy are ADDED.
  */
 void lrn4j_layer_norm_backward(int64_t m, int64_t groups, int64_t group_size,

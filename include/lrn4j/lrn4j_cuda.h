@@ -6,7 +6,8 @@
  *  - every pointer is a device pointer (cudaMalloc'd by the caller, or an offset into such memory);
  *  - `stream` is a cudaStream_t passed as void* (NULL = the legacy default stream); kernels are only
  *    enqueued on it, the call does not synchronize, and no memory is allocated or freed;
- *  - the return value is the cudaError_t of the launch (cudaGetLastError after enqueueing), 0 = success.
+ *  - the return value is cudaGetLastError() after enqueueing, 0 = success: the launch's error, or an
+ *    earlier error still pending on the calling host thread (which it clears).
  * The library is linked against the shared CUDA runtime (libcudart.so) so that it shares one runtime
  * with the JavaCPP CUDA presets that allocate the memory and create the streams.
  */

@@ -1,0 +1,385 @@
+// Parity of the CUDA kernels (lrn4j_cuda.h) with the CPU scalar reference (lrn4j.h) on random data.
+// Every device output starts as the same poisoned (NaN) or random buffer as the reference output, so an
+// element a kernel forgets to write, or reads when it must not, fails. Strided outputs are compared on
+// their logical region with abs + rel*|ref| (abs widened with the reduction length), and the elements
+// between rows must come back bit-for-bit untouched. Exits 77 (skipped) where no CUDA device is usable.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "lrn4j/lrn4j.h"
+#include "lrn4j/lrn4j_cuda.h"
+
+namespace {
+
+using harness::Checker;
+using harness::poisoned;
+using harness::random_vec;
+
+// A CUDA failure is not a mismatch: the test cannot go on, so it reports the call and exits 1.
+void check_cuda(int err, const char* call, int line) {
+  if (err != cudaSuccess) {
+    std::fprintf(stderr, "CUDA error at line %d: %s: %s\n", line, call,
+                 cudaGetErrorString(static_cast<cudaError_t>(err)));
+    std::exit(1);
+  }
+}
+#define CUDA_OK(call) check_cuda(static_cast<int>(call), #call, __LINE__)
+
+// A device copy of a host vector; owns the allocation.
+template <class T>
+class DeviceBuffer {
+ public:
+  explicit DeviceBuffer(const std::vector<T>& host) : n_(host.size()) {
+    CUDA_OK(cudaMalloc(&p_, std::max<size_t>(n_, 1) * sizeof(T)));
+    if (n_ > 0) CUDA_OK(cudaMemcpy(p_, host.data(), n_ * sizeof(T), cudaMemcpyHostToDevice));
+  }
+  ~DeviceBuffer() { CUDA_OK(cudaFree(p_)); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+
+  T* get() const { return p_; }
+  // The buffer, or NULL when the argument is to be omitted.
+  T* get_if(bool present) const { return present ? p_ : nullptr; }
+
+  std::vector<T> download() const {
+    std::vector<T> host(n_);
+    if (n_ > 0) CUDA_OK(cudaMemcpy(host.data(), p_, n_ * sizeof(T), cudaMemcpyDeviceToHost));
+    return host;
+  }
+
+ private:
+  size_t n_;
+  T* p_ = nullptr;
+};
+
+struct Tol {
+  double abs;
+  double rel;
+};
+
+const float* data_if(const std::vector<float>& v, bool present) { return present ? v.data() : nullptr; }
+float* data_if(std::vector<float>& v, bool present) { return present ? v.data() : nullptr; }
+
+// Compares the rows x cols view (row stride ld) of got with want, and checks that columns [cols, ld) of each
+// row are bitwise what the buffer held before the call (`before`).
+void check_matrix(Checker& ck, const std::string& what, const std::vector<float>& before,
+                  const std::vector<float>& got, const std::vector<float>& want, int64_t rows, int64_t cols,
+                  int64_t ld, Tol tol) {
+  std::vector<float> g(static_cast<size_t>(rows * cols));
+  std::vector<float> w(g.size());
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      g[r * cols + c] = got[r * ld + c];
+      w[r * cols + c] = want[r * ld + c];
+    }
+    for (int64_t c = cols; c < ld; ++c) {
+      if (std::memcmp(&got[r * ld + c], &before[r * ld + c], sizeof(float)) != 0) {
+        ++ck.failures;
+        if (ck.printed++ < 10) {
+          std::fprintf(stderr, "OVERWRITE %s: row %lld column %lld beyond the view was written\n", what.c_str(),
+                       static_cast<long long>(r), static_cast<long long>(c));
+        }
+        return;
+      }
+    }
+  }
+  ck.close(what.c_str(), g.data(), w.data(), g.size(), tol.abs, tol.rel);
+}
+
+class CudaParity {
+ public:
+  CudaParity() : rng_(20240611) { CUDA_OK(cudaStreamCreate(&stream_)); }
+  ~CudaParity() { CUDA_OK(cudaStreamDestroy(stream_)); }
+  CudaParity(const CudaParity&) = delete;
+  CudaParity& operator=(const CudaParity&) = delete;
+
+  Checker ck;
+
+  void gemm(int ta, int tb, int64_t m, int64_t n, int64_t k, int64_t pad, bool with_bias, int accumulate) {
+    const int64_t a_rows = ta ? k : m, a_cols = ta ? m : k;
+    const int64_t b_rows = tb ? n : k, b_cols = tb ? k : n;
+    const int64_t lda = a_cols + pad, ldb = b_cols + 2 * pad, ldc = n + 3 * pad;
+    const auto a = random_vec(static_cast<size_t>(a_rows * lda), rng_);
+    const auto b = random_vec(static_cast<size_t>(b_rows * ldb), rng_);
+    const auto bias = random_vec(static_cast<size_t>(n), rng_);
+    const auto c0 =
+        accumulate ? random_vec(static_cast<size_t>(m * ldc), rng_) : poisoned(static_cast<size_t>(m * ldc));
+
+    auto want = c0;
+    lrn4j_gemm(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, data_if(bias, with_bias), accumulate, want.data(),
+               ldc);
+
+    DeviceBuffer<float> dev_a(a), dev_b(b), dev_bias(bias), dev_c(c0);
+    CUDA_OK(lrn4j_cuda_gemm(ta, tb, m, n, k, dev_a.get(), lda, dev_b.get(), ldb, dev_bias.get_if(with_bias),
+                            accumulate, dev_c.get(), ldc, stream_));
+    CUDA_OK(cudaStreamSynchronize(stream_));
+
+    char what[160];
+    std::snprintf(what, sizeof what, "gemm ta=%d tb=%d m=%lld n=%lld k=%lld pad=%lld bias=%d acc=%d", ta, tb,
+                  static_cast<long long>(m), static_cast<long long>(n), static_cast<long long>(k),
+                  static_cast<long long>(pad), with_bias, accumulate);
+    check_matrix(ck, what, c0, dev_c.download(), want, m, n, ldc, {1e-6 * static_cast<double>(k + 1), 1e-5});
+  }
+
+  void col_sum(int64_t m, int64_t n, int64_t pad, int accumulate) {
+    const int64_t lda = n + pad;
+    const auto a = random_vec(static_cast<size_t>(m * lda), rng_);
+    const auto out0 = accumulate ? random_vec(static_cast<size_t>(n), rng_) : poisoned(static_cast<size_t>(n));
+
+    auto want = out0;
+    lrn4j_col_sum(m, n, a.data(), lda, accumulate, want.data());
+
+    // This kernel runs on the legacy default stream (NULL), the others on a created stream.
+    DeviceBuffer<float> dev_a(a), dev_out(out0);
+    CUDA_OK(lrn4j_cuda_col_sum(m, n, dev_a.get(), lda, accumulate, dev_out.get(), nullptr));
+    CUDA_OK(cudaStreamSynchronize(nullptr));
+
+    char what[120];
+    std::snprintf(what, sizeof what, "col_sum m=%lld n=%lld pad=%lld acc=%d", static_cast<long long>(m),
+                  static_cast<long long>(n), static_cast<long long>(pad), accumulate);
+    check_matrix(ck, what, out0, dev_out.download(), want, 1, n, n, {1e-6 * static_cast<double>(m + 1), 1e-5});
+  }
+
+  // Forward, then backward fed with the reference forward states, so each is compared on equal inputs.
+  // `variant` (0..11) selects the optional arguments: h_last, dhs, dh_last and dh0 are each NULL in some.
+  void scan(int64_t t_len, int64_t batch, int64_t hidden, int act, int reverse, bool ragged, bool with_h0,
+            int64_t pad, int variant) {
+    const int64_t ldg = 3 * hidden + pad, ldh = hidden + 2 * pad, lddh = hidden + 3 * pad, lddg = 3 * hidden + pad;
+    const int64_t rows = t_len * batch;
+    const auto g = random_vec(static_cast<size_t>(rows * ldg), rng_, -2.0f, 2.0f);
+    const auto h0 = random_vec(static_cast<size_t>(batch * hidden), rng_);
+    std::vector<int32_t> lengths(static_cast<size_t>(batch));
+    std::uniform_int_distribution<int32_t> len_dist(1, static_cast<int32_t>(t_len));
+    for (auto& l : lengths) l = len_dist(rng_);
+    if (batch >= 2) {
+      lengths[0] = static_cast<int32_t>(t_len);
+      lengths[1] = 1;
+    } else {
+      lengths[0] = static_cast<int32_t>((t_len + 1) / 2);
+    }
+    const bool with_h_last = variant % 3 != 2;
+    const bool with_dhs = variant % 4 != 1;
+    const bool with_dh_last = variant % 4 == 0 || variant % 4 == 1;
+    const bool with_dh0 = variant % 4 != 2;
+
+    char what[200];
+    std::snprintf(what, sizeof what, "T=%lld B=%lld H=%lld act=%d reverse=%d ragged=%d h0=%d pad=%lld variant=%d",
+                  static_cast<long long>(t_len), static_cast<long long>(batch), static_cast<long long>(hidden), act,
+                  reverse, ragged, with_h0, static_cast<long long>(pad), variant);
+    const std::string ctx(what);
+    // Rounding differences of expf/tanhf grow (slowly) along the recurrence.
+    const Tol tol{2e-5 + 2e-6 * static_cast<double>(t_len), 1e-4};
+
+    const auto hs0 = poisoned(static_cast<size_t>(rows * ldh));
+    const auto h_last0 = poisoned(static_cast<size_t>(batch * hidden));
+    auto hs_want = hs0;
+    auto h_last_want = h_last0;
+    lrn4j_lrn_scan_forward(t_len, batch, hidden, g.data(), ldg, data_if(h0, with_h0),
+                           ragged ? lengths.data() : nullptr, act, reverse, hs_want.data(), ldh,
+                           data_if(h_last_want, with_h_last));
+
+    DeviceBuffer<float> dev_g(g), dev_h0(h0), dev_hs(hs0), dev_h_last(h_last0);
+    DeviceBuffer<int32_t> dev_lengths(lengths);
+    CUDA_OK(lrn4j_cuda_lrn_scan_forward(t_len, batch, hidden, dev_g.get(), ldg, dev_h0.get_if(with_h0),
+                                        dev_lengths.get_if(ragged), act, reverse, dev_hs.get(), ldh,
+                                        dev_h_last.get_if(with_h_last), stream_));
+    CUDA_OK(cudaStreamSynchronize(stream_));
+    check_matrix(ck, "scan_forward hs " + ctx, hs0, dev_hs.download(), hs_want, rows, hidden, ldh, tol);
+    if (with_h_last) {
+      check_matrix(ck, "scan_forward h_last " + ctx, h_last0, dev_h_last.download(), h_last_want, 1,
+                   batch * hidden, batch * hidden, tol);
+    }
+
+    const auto grad_hs = random_vec(static_cast<size_t>(rows * lddh), rng_);
+    const auto grad_h_last = random_vec(static_cast<size_t>(batch * hidden), rng_);
+    const auto dgates0 = poisoned(static_cast<size_t>(rows * lddg));
+    const auto dh00 = poisoned(static_cast<size_t>(batch * hidden));
+    auto dgates_want = dgates0;
+    auto dh0_want = dh00;
+    lrn4j_lrn_scan_backward(t_len, batch, hidden, g.data(), ldg, data_if(h0, with_h0),
+                            ragged ? lengths.data() : nullptr, act, reverse, hs_want.data(), ldh,
+                            data_if(grad_hs, with_dhs), lddh, data_if(grad_h_last, with_dh_last),
+                            dgates_want.data(), lddg, data_if(dh0_want, with_dh0));
+
+    DeviceBuffer<float> dev_hs_ref(hs_want), dev_grad_hs(grad_hs), dev_grad_h_last(grad_h_last),
+        dev_dgates(dgates0), dev_dh0(dh00);
+    CUDA_OK(lrn4j_cuda_lrn_scan_backward(t_len, batch, hidden, dev_g.get(), ldg, dev_h0.get_if(with_h0),
+                                         dev_lengths.get_if(ragged), act, reverse, dev_hs_ref.get(), ldh,
+                                         dev_grad_hs.get_if(with_dhs), lddh, dev_grad_h_last.get_if(with_dh_last),
+                                         dev_dgates.get(), lddg, dev_dh0.get_if(with_dh0), stream_));
+    CUDA_OK(cudaStreamSynchronize(stream_));
+    check_matrix(ck, "scan_backward dg " + ctx, dgates0, dev_dgates.download(), dgates_want, rows, 3 * hidden,
+                 lddg, tol);
+    if (with_dh0) {
+      check_matrix(ck, "scan_backward dh0 " + ctx, dh00, dev_dh0.download(), dh0_want, 1, batch * hidden,
+                   batch * hidden, tol);
+    }
+  }
+
+  // Forward (in place on the device when `in_place`), then backward fed with the reference mean/rstd.
+  void layer_norm(int64_t m, int64_t groups, int64_t group_size, bool affine, int64_t pad, bool in_place,
+                  bool param_grads) {
+    const int64_t width = groups * group_size;
+    const int64_t ldx = width + pad, ldy = in_place ? ldx : width + 2 * pad;
+    const int64_t lddy = width + 3 * pad, lddx = width + pad;
+    const float eps = 1e-5f;
+    // An offset and a spread make the mean and the variance matter.
+    const auto x = random_vec(static_cast<size_t>(m * ldx), rng_, -1.0f, 3.0f);
+    const auto gamma = random_vec(static_cast<size_t>(width), rng_, 0.5f, 1.5f);
+    const auto beta = random_vec(static_cast<size_t>(width), rng_);
+
+    char what[160];
+    std::snprintf(what, sizeof what, "m=%lld groups=%lld group_size=%lld affine=%d pad=%lld in_place=%d",
+                  static_cast<long long>(m), static_cast<long long>(groups), static_cast<long long>(group_size),
+                  affine, static_cast<long long>(pad), in_place);
+    const std::string ctx(what);
+    const Tol row_tol{2e-5 + 4e-7 * static_cast<double>(group_size), 1e-5};
+    const Tol col_tol{1e-5 + 1e-6 * static_cast<double>(m), 1e-5};
+
+    const auto y0 = poisoned(static_cast<size_t>(m * ldy));
+    const auto stats0 = poisoned(static_cast<size_t>(m * groups));
+    auto y_want = y0;
+    auto mean_want = stats0;
+    auto rstd_want = stats0;
+    lrn4j_layer_norm_forward(m, groups, group_size, x.data(), ldx, data_if(gamma, affine), data_if(beta, affine),
+                             eps, y_want.data(), ldy, mean_want.data(), rstd_want.data());
+
+    // In place, y starts as x: the columns beyond the view then must still hold x.
+    const auto& y_before = in_place ? x : y0;
+    DeviceBuffer<float> dev_x(x), dev_y(y_before), dev_gamma(gamma), dev_beta(beta), dev_mean(stats0),
+        dev_rstd(stats0);
+    CUDA_OK(lrn4j_cuda_layer_norm_forward(m, groups, group_size, in_place ? dev_y.get() : dev_x.get(), ldx,
+                                          dev_gamma.get_if(affine), dev_beta.get_if(affine), eps, dev_y.get(), ldy,
+                                          dev_mean.get(), dev_rstd.get(), stream_));
+    CUDA_OK(cudaStreamSynchronize(stream_));
+    check_matrix(ck, "layer_norm_forward y " + ctx, y_before, dev_y.download(), y_want, m, width, ldy, row_tol);
+    check_matrix(ck, "layer_norm_forward mean " + ctx, stats0, dev_mean.download(), mean_want, m, groups, groups,
+                 row_tol);
+    check_matrix(ck, "layer_norm_forward rstd " + ctx, stats0, dev_rstd.download(), rstd_want, m, groups, groups,
+                 row_tol);
+
+    const auto grad_y = random_vec(static_cast<size_t>(m * lddy), rng_);
+    const auto grad_x0 = poisoned(static_cast<size_t>(m * lddx));
+    const auto dgamma0 = random_vec(static_cast<size_t>(width), rng_);
+    const auto dbeta0 = random_vec(static_cast<size_t>(width), rng_);
+    auto grad_x_want = grad_x0;
+    auto dgamma_want = dgamma0;
+    auto dbeta_want = dbeta0;
+    lrn4j_layer_norm_backward(m, groups, group_size, x.data(), ldx, data_if(gamma, affine), mean_want.data(),
+                              rstd_want.data(), grad_y.data(), lddy, grad_x_want.data(), lddx,
+                              data_if(dgamma_want, param_grads), data_if(dbeta_want, param_grads));
+
+    DeviceBuffer<float> dev_mean_ref(mean_want), dev_rstd_ref(rstd_want), dev_grad_y(grad_y),
+        dev_grad_x(grad_x0), dev_dgamma(dgamma0), dev_dbeta(dbeta0);
+    CUDA_OK(lrn4j_cuda_layer_norm_backward(m, groups, group_size, dev_x.get(), ldx, dev_gamma.get_if(affine),
+                                           dev_mean_ref.get(), dev_rstd_ref.get(), dev_grad_y.get(), lddy,
+                                           dev_grad_x.get(), lddx, dev_dgamma.get_if(param_grads),
+                                           dev_dbeta.get_if(param_grads), stream_));
+    CUDA_OK(cudaStreamSynchronize(stream_));
+    check_matrix(ck, "layer_norm_backward dx " + ctx, grad_x0, dev_grad_x.download(), grad_x_want, m, width, lddx,
+                 row_tol);
+    if (param_grads) {
+      check_matrix(ck, "layer_norm_backward dgamma " + ctx, dgamma0, dev_dgamma.download(), dgamma_want, 1, width,
+                   width, col_tol);
+      check_matrix(ck, "layer_norm_backward dbeta " + ctx, dbeta0, dev_dbeta.download(), dbeta_want, 1, width,
+                   width, col_tol);
+    }
+  }
+
+ private:
+  std::mt19937 rng_;
+  cudaStream_t stream_ = nullptr;
+};
+
+}  // namespace
+
+int main() {
+  int devices = 0;
+  const cudaError_t err = cudaGetDeviceCount(&devices);
+  if (err != cudaSuccess || devices == 0) {
+    std::printf("SKIP: no CUDA device (%s)\n", err != cudaSuccess ? cudaGetErrorString(err) : "device count is 0");
+    return harness::kSkip;
+  }
+  if (lrn4j_set_isa(LRN4J_ISA_SCALAR) != LRN4J_ISA_SCALAR) {
+    std::fprintf(stderr, "cannot select the scalar reference kernels\n");
+    return 1;
+  }
+  if (lrn4j_cuda_abi_version() != LRN4J_ABI_VERSION) {
+    std::fprintf(stderr, "lrn4j_cuda_abi_version() = %d, expected %d\n", lrn4j_cuda_abi_version(),
+                 LRN4J_ABI_VERSION);
+    return 1;
+  }
+
+  CudaParity p;
+  const int64_t kT[] = {1, 2, 7, 33};
+  const int64_t kB[] = {1, 3, 8};
+  const int64_t kH[] = {1, 7, 8, 9, 33, 129};
+  const int64_t kD[] = {1, 5, 64, 131};
+
+  // The three GEMMs of an LRN layer: gates G = X.W + b, dX = dG.W^T, dW += X^T.dG.
+  for (int64_t t : kT)
+    for (int64_t b : kB)
+      for (int64_t d : kD)
+        for (int64_t h : kH) {
+          p.gemm(0, 0, t * b, 3 * h, d, 0, true, 0);
+          p.gemm(0, 1, t * b, d, 3 * h, 0, false, 0);
+          p.gemm(1, 0, d, 3 * h, t * b, 0, false, 1);
+        }
+
+  // Every form on shapes around and across the 64 x 64 x 16 tiles, K == 0 and empty outputs included.
+  struct Shape {
+    int64_t m, n, k;
+  };
+  const Shape kShapes[] = {{1, 1, 1},    {7, 9, 5},       {64, 64, 16}, {65, 63, 17}, {33, 129, 131},
+                           {300, 517, 200}, {128, 1, 300}, {1, 300, 64}, {5, 3, 0},    {0, 4, 3},
+                           {4, 0, 3}};
+  for (const Shape& s : kShapes)
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb)
+        for (int bias = 0; bias < 2; ++bias)
+          for (int acc = 0; acc < 2; ++acc)
+            for (int64_t pad : {0, 3}) p.gemm(ta, tb, s.m, s.n, s.k, pad, bias != 0, acc);
+
+  for (int64_t m : {0, 1, 7, 33, 300})
+    for (int64_t n : {0, 1, 9, 129, 517})
+      for (int acc = 0; acc < 2; ++acc)
+        for (int64_t pad : {0, 5}) p.col_sum(m, n, pad, acc);
+
+  // The optional arguments, strides and in-place forms vary by a seeded draw rather than by the loop
+  // counters, so that they do not move in lock-step with the loop variables.
+  std::mt19937 pick(7);
+  std::uniform_int_distribution<int> coin(0, 1);
+  std::uniform_int_distribution<int> scan_variant(0, 11);
+  for (int64_t t : kT)
+    for (int64_t b : kB)
+      for (int64_t h : kH)
+        for (int act : {LRN4J_ACT_TANH, LRN4J_ACT_IDENTITY})
+          for (int reverse = 0; reverse < 2; ++reverse)
+            for (int ragged = 0; ragged < 2; ++ragged)
+              for (int with_h0 = 0; with_h0 < 2; ++with_h0) {
+                const int64_t pad = coin(pick) * 5;
+                const int variant = scan_variant(pick);
+                p.scan(t, b, h, act, reverse, ragged != 0, with_h0 != 0, pad, variant);
+              }
+
+  for (int64_t m : {1, 7, 33, 130})
+    for (int64_t groups : {1, 3})
+      for (int64_t group_size : {1, 7, 8, 33, 129, 1000})
+        for (int affine = 0; affine < 2; ++affine)
+          for (int64_t pad : {0, 3}) {
+            const bool in_place = coin(pick) != 0;
+            const bool param_grads = coin(pick) != 0;
+            p.layer_norm(m, groups, group_size, affine != 0, pad, in_place, param_grads);
+          }
+
+  return p.ck.exit_code("test_cuda_kernels");
+}
