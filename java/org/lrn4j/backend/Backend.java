@@ -60,10 +60,11 @@ public abstract class Backend {
         DType dt = floating("c", c);
         matrix("a", a, dt, aOffset, transA ? k : m, transA ? m : k, lda);
         matrix("b", b, dt, bOffset, transB ? n : k, transB ? k : n, ldb);
+        matrix("c", c, dt, cOffset, m, n, ldc);
         if (bias != null) {
             matrix("bias", bias, dt, 0, 1, n, n);
+            disjoint("c", c, cOffset, m, n, ldc, "bias", bias, 0, 1, n, n);
         }
-        matrix("c", c, dt, cOffset, m, n, ldc);
         disjoint("c", c, cOffset, m, n, ldc, "a", a, aOffset, transA ? k : m, transA ? m : k, lda);
         disjoint("c", c, cOffset, m, n, ldc, "b", b, bOffset, transB ? n : k, transB ? k : n, ldb);
         gemmImpl(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, bias, accumulate, c, cOffset, ldc);
@@ -206,6 +207,7 @@ public abstract class Backend {
         matrix("dy", dy, dt, dyOffset, m, width, lddy);
         matrix("dx", dx, dt, dxOffset, m, width, lddx);
         disjoint("dx", dx, dxOffset, m, width, lddx, "dy", dy, dyOffset, m, width, lddy);
+        disjoint("dx", dx, dxOffset, m, width, lddx, "x", x, xOffset, m, width, ldx);
         if (dgamma != null) {
             matrix("dgamma", dgamma, dt, 0, 1, width, width);
         }

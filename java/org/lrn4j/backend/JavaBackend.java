@@ -125,6 +125,7 @@ public final class JavaBackend extends Backend {
         double[] out = new double[rows * hidden];
         double[] state = h0 == null ? new double[batch * hidden] : load(h0, h0Offset, batch, hidden, hidden);
         int[] len = lengthsOf(lengths, batch, steps);
+        boolean single = hs.dtype() == DType.FLOAT32;
         for (int s = 0; s < steps; s++) {
             int t = reverse ? steps - 1 - s : s;
             for (int b = 0; b < batch; b++) {
@@ -139,7 +140,10 @@ public final class JavaBackend extends Backend {
                         double i = sigmoid(k + hp);
                         double f = sigmoid(q - hp);
                         double c = i * v + f * hp;
-                        state[at] = act == Activation.TANH ? Math.tanh(c) : c;
+                        double h = act == Activation.TANH ? Math.tanh(c) : c;
+                        // The carried state has the tensor's precision, as it has in the float kernels, so a
+                        // sequence fed in chunks (state stored between calls) matches feeding it whole.
+                        state[at] = single ? (float) h : h;
                     }
                     out[row * hidden + j] = state[at];
                 }

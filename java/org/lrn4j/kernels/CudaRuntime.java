@@ -48,7 +48,10 @@ public final class CudaRuntime {
         try {
             Loader.load(cudart.class);
         } catch (Throwable e) {
-            throw new IllegalStateException("the CUDA runtime (libcudart.so.13) cannot be loaded: " + e, e);
+            String cause = String.valueOf(e.getMessage());
+            throw new IllegalStateException("the CUDA runtime bindings cannot load; they need the NVIDIA driver "
+                    + "(libcuda.so.1) and libcudart.so.13 on the loader path (" + e.getClass().getSimpleName() + ": "
+                    + (cause.length() > 120 ? cause.substring(0, 120) + "..." : cause) + ")", e);
         }
         int[] count = new int[1];
         int err = cudart.cudaGetDeviceCount(count);

@@ -15,7 +15,7 @@ import java.util.function.ToLongFunction;
 public final class HostStorage extends Storage {
     /** Alignment of the first element: a cache line, enough for any vector load. */
     public static final int ALIGNMENT = 64;
-    public static final long MAX_BYTES = Integer.MAX_VALUE - ALIGNMENT;
+    public static final long MAX_BYTES = Integer.MAX_VALUE - 2 * ALIGNMENT;
 
     private static final Method INVOKE_CLEANER;
     private static final Object UNSAFE;
@@ -49,7 +49,9 @@ public final class HostStorage extends Storage {
             throw new IllegalArgumentException(
                     "host storage is limited to " + MAX_BYTES + " bytes, asked for " + bytes);
         }
-        this.base = ByteBuffer.allocateDirect((int) bytes + ALIGNMENT);
+        // alignedSlice rounds both ends to the alignment: one spare unit plus rounding up keeps bytes inside.
+        long rounded = (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+        this.base = ByteBuffer.allocateDirect((int) rounded + ALIGNMENT);
         this.data = base.alignedSlice(ALIGNMENT).limit((int) bytes).slice().order(ByteOrder.nativeOrder());
     }
 

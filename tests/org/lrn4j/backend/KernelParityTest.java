@@ -40,7 +40,7 @@ class KernelParityTest {
     }
 
     private static void checkGemm(Backend backend, String what, Tensor a, Tensor b, Tensor bias, Tensor cInit,
-                                  int k, GemmForm form) {
+                                  int rows, int cols, int ldc, int k, GemmForm form) {
         double[] want;
         double[] got;
         try (On ref = new On(REF); On acc = new On(backend)) {
@@ -51,7 +51,29 @@ class KernelParityTest {
             form.run(backend, acc.put(a), acc.put(b), acc.put(bias), c2);
             got = acc.get(c2);
         }
-        assertClose(backend.name() + " " + what, want, got, gemmTol(k), 1e-5);
+        assertView(backend.name() + " " + what, cInit.toDoubleArray(), want, got, rows, cols, ldc, gemmTol(k), 1e-5);
+    }
+
+    /**
+     * Compares the rows×cols view with row stride ld, and checks that every element outside it (the
+     * stride padding) still holds its initial value in both results: kernels must not write there.
+     */
+    private static void assertView(String what, double[] init, double[] want, double[] got, int rows, int cols,
+                                   int ld, double abs, double rel) {
+        double[] w = new double[rows * cols];
+        double[] g = new double[rows * cols];
+        for (int i = 0; i < init.length; i++) {
+            int r = i / ld;
+            int c = i % ld;
+            if (r < rows && c < cols) {
+                w[r * cols + c] = want[i];
+                g[r * cols + c] = got[i];
+            } else if (Double.doubleToLongBits(got[i]) != Double.doubleToLongBits(init[i])
+                    || Double.doubleToLongBits(want[i]) != Double.doubleToLongBits(init[i])) {
+                throw new AssertionError(what + ": element " + i + " outside the view was written");
+            }
+        }
+        assertClose(what, w, g, abs, rel);
     }
 
     @ParameterizedTest
@@ -78,13 +100,13 @@ class KernelParityTest {
                              Tensor dx = poisoned(F, m, ldx);
                              Tensor dw = random(rng, F, -1, 1, d, ldw)) {
                             // G = X·W + b, the forward gate GEMM
-                            checkGemm(backend, "G = XW + b " + shape, x, w, bias, g, d, (b, xa, wb, bb, c) ->
+                            checkGemm(backend, "G = XW + b " + shape, x, w, bias, g, m, n, ldw, d, (b, xa, wb, bb, c) ->
                                     b.gemm(false, false, m, n, d, xa, 0, ldx, wb, 0, ldw, bb, false, c, 0, ldw));
                             // dX = dG·Wᵀ
-                            checkGemm(backend, "dX = dG W^T " + shape, dg, w, null, dx, n, (b, ga, wb, bb, c) ->
+                            checkGemm(backend, "dX = dG W^T " + shape, dg, w, null, dx, m, d, ldx, n, (b, ga, wb, bb, c) ->
                                     b.gemm(false, true, m, d, n, ga, 0, ldw, wb, 0, ldw, null, false, c, 0, ldx));
                             // dW += Xᵀ·dG
-                            checkGemm(backend, "dW += X^T dG " + shape, x, dg, null, dw, m, (b, xa, gb, bb, c) ->
+                            checkGemm(backend, "dW += X^T dG " + shape, x, dg, null, dw, d, n, ldw, m, (b, xa, gb, bb, c) ->
                                     b.gemm(true, false, d, n, m, xa, 0, ldx, gb, 0, ldw, null, true, c, 0, ldw));
                         }
                     }
@@ -105,9 +127,9 @@ class KernelParityTest {
              Tensor bt = random(rng, F, -1, 1, n, k + 2);
              Tensor bias = random(rng, F, -1, 1, n);
              Tensor c0 = random(rng, F, -1, 1, m, n + 4)) {
-            checkGemm(backend, "C += A^T B^T + bias", at, bt, bias, c0, k, (b, a, bb, bi, c) ->
+            checkGemm(backend, "C += A^T B^T + bias", at, bt, bias, c0, m, n, n + 4, k, (b, a, bb, bi, c) ->
                     b.gemm(true, true, m, n, k, a, 1, m + 1, bb, 0, k + 2, bi, true, c, 0, n + 4));
-            checkGemm(backend, "C = bias (K = 0)", at, bt, bias, c0, 0, (b, a, bb, bi, c) ->
+            checkGemm(backend, "C = bias (K = 0)", at, bt, bias, c0, m, n, n + 4, 0, (b, a, bb, bi, c) ->
                     b.gemm(false, false, m, n, 0, a, 0, 1, bb, 0, n, bi, false, c, 0, n + 4));
         }
     }
@@ -121,7 +143,7 @@ class KernelParityTest {
             for (int n : new int[] {1, 8, 27, 387}) {
                 try (Tensor a = random(rng, F, -1, 1, m, n + 1);
                      Tensor out = random(rng, F, -1, 1, n)) {
-                    checkGemm(backend, "col_sum " + m + "x" + n, a, a, null, out, m, (b, x, unused, bi, c) ->
+                    checkGemm(backend, "col_sum " + m + "x" + n, a, a, null, out, 1, n, n, m, (b, x, unused, bi, c) ->
                             b.colSum(m, n, x, 0, n + 1, true, c));
                 }
             }

@@ -52,7 +52,7 @@ class BadInputTest {
             rejects(() -> lrn.forward(x, null, h0WrongBatch), "h0 must have shape");
             try (Lrn.Result r = lrn.forward(x, new int[] {5, 3}, null)) {
                 rejects(() -> lrn.backward(r, null, null), "backward needs");
-                rejects(() -> lrn.backward(r, wrongWidth, null), "dOutput must have shape");
+                rejects(() -> lrn.backward(r, x, null), "dOutput must have shape");
                 rejects(() -> lrn.backward(null, r.output(), null), "result must not be null");
                 try (Lrn.Gradients g = lrn.backward(r, r.output(), null)) {
                     assertFalse(g.input().isClosed());
@@ -80,10 +80,10 @@ class BadInputTest {
              Tensor ints = b.allocate(DType.INT32, 4, 6)) {
             rejects(() -> b.gemm(false, false, 4, 6, 5, a, 0, 5, w, 0, 6, null, false, c, 1, 6), "c: a 4x6 view");
             rejects(() -> b.gemm(false, false, 4, 6, 5, a, 0, 4, w, 0, 6, null, false, c, 0, 6), "row stride 4");
-            rejects(() -> b.gemm(false, false, 4, 6, 6, a, 0, 5, w, 0, 6, null, false, c, 0, 6), "a:");
+            rejects(() -> b.gemm(false, false, 4, 6, 6, a, 0, 5, w, 0, 6, null, false, c, 0, 6), "a row stride 5");
             rejects(() -> b.gemm(false, false, -1, 6, 5, a, 0, 5, w, 0, 6, null, false, c, 0, 6), "m must be");
             rejects(() -> b.gemm(false, false, 4, 6, 5, a, 0, 5, w, 0, 6, null, false, ints, 0, 6), "INT32");
-            rejects(() -> b.gemm(false, false, 4, 5, 5, a, 0, 5, a, 0, 5, null, false, a, 0, 5), "overlaps");
+            rejects(() -> b.gemm(false, false, 4, 4, 4, a, 0, 5, w, 0, 6, null, false, a, 1, 5), "overlaps");
             rejects(() -> b.gemm(false, false, 4, 6, 5, null, 0, 5, w, 0, 6, null, false, c, 0, 6), "a must not be null");
             if (b.device() == Device.HOST) {
                 // Device lengths are checked by the layer before upload (the kernels stay in bounds anyway).
@@ -92,7 +92,9 @@ class BadInputTest {
             }
             rejects(() -> b.lrnScanForward(3, 2, 2, g, 0, 6, null, 0, null, null, false, hs, 0, 2, null, 0), "act");
             rejects(() -> b.lrnScanForward(3, 2, 3, g, 0, 6, null, 0, null, Activation.TANH, false, hs, 0, 2, null, 0),
-                    "g:");
+                    "g row stride 6");
+            rejects(() -> b.lrnScanForward(3, 2, 2, g, 1, 6, null, 0, null, Activation.TANH, false, hs, 0, 2, null, 0),
+                    "g: a 6x6 view");
             rejects(() -> b.lrnScanForward(0, 2, 2, g, 0, 6, null, 0, null, Activation.TANH, false, hs, 0, 2, null, 0),
                     "steps must be");
             c.close();
