@@ -48,7 +48,7 @@ int lrn4j_isa(void);
 /* Chooses the kernel set. Returns the set actually in use: a request the CPU cannot run falls back to
  * LRN4J_ISA_SCALAR. Not thread-safe with concurrently running kernels; meant for start-up and tests. */
 int lrn4j_set_isa(int isa);
-/* Threads used by each kernel call (default: the number of online processors). */
+/* Threads used by each kernel call (default: the processors in this process's affinity mask). */
 int lrn4j_num_threads(void);
 /* Sets the thread count (n >= 1; values < 1 are treated as 1). */
 void lrn4j_set_num_threads(int n);
@@ -64,6 +64,8 @@ void lrn4j_set_num_threads(int n);
  *   accumulate == 0: C is overwritten and never read (it may hold NaN). accumulate != 0: the product
  *   (and bias) is added to the existing C.
  *   K == 0 is allowed: C becomes bias (or 0), or is left unchanged plus bias when accumulating.
+ *   Each element sums its K products in a fixed order; where the bias enters that sum is up to each
+ *   implementation, so backends may differ by rounding (never by thread count).
  * Uses: gate GEMM G = X.W + b (no transposes, bias); dX = dG.W^T (trans_b); dW += X^T.dG (trans_a,
  * accumulate). C must not overlap A, B or bias.
  */
@@ -71,8 +73,8 @@ void lrn4j_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
                 const float* a, int64_t lda, const float* b, int64_t ldb,
                 const float* bias, int accumulate, float* c, int64_t ldc);
 
-/* Column sums, for the bias gradient: out[j] (+)= sum_{i<m} a[i*lda + j] for j < n.
- * accumulate == 0 overwrites out; otherwise adds to it. Rows are summed in increasing order. */
+/* Column sums, for the bias gradient: s_j = sum_{i<m} a[i*lda + j] (rows added in increasing order,
+ * starting from 0), then out[j] = s_j (accumulate == 0) or out[j] += s_j (accumulate != 0), for j < n. */
 void lrn4j_col_sum(int64_t m, int64_t n, const float* a, int64_t lda, int accumulate, float* out);
 
 /* ---- LRN scan ---------------------------------------------------------------------------------- */
@@ -150,7 +152,9 @@ void lrn4j_layer_norm_backward(int64_t m, int64_t groups, int64_t group_size,
  * the build found nvcc. This CPU library opens it at run time with dlopen, so the JNI glue links against
  * this library alone and loads on hosts without CUDA.
  *   lrn4j_cuda_bridge_open(path): loads the library at `path` and resolves every lrn4j_cuda_* symbol.
- *     Returns 0 on success; otherwise non-zero, and lrn4j_cuda_bridge_error() says why. Idempotent.
+ *     Returns 0 on success; otherwise non-zero, and lrn4j_cuda_bridge_error() says why (a static buffer,
+ *     valid until the next open call). A failed open may be retried; once open, later calls return 0
+ *     and ignore the path.
  *   The lrn4j_cudab_* functions forward to the lrn4j_cuda_* functions of lrn4j_cuda.h (same arguments,
  *   device pointers, a cudaStream_t passed as void*) and return their cudaError_t as int; they return -1
  *   when the bridge is not open.

@@ -1,0 +1,137 @@
+// Run-time bridge to the CUDA kernel library (liblrn4j_cuda.so, include/lrn4j/lrn4j_cuda.h). The library
+// is opened with dlopen so that this CPU library, and the JNI glue linked against it, load on hosts
+// without CUDA. Opening resolves every symbol and checks the ABI version before anything is published;
+// the table of entry points is then published once through an atomic pointer, so the forwarding calls
+// need no lock. A failed open leaves the bridge closed and may be retried (e.g. with another path).
+#include <dlfcn.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+
+#pragma GCC visibility push(default)
+#include "lrn4j/lrn4j.h"
+#pragma GCC visibility pop
+#include "lrn4j/lrn4j_cuda.h"
+
+namespace {
+
+struct CudaApi {
+  decltype(&lrn4j_cuda_abi_version) abi_version;
+  decltype(&lrn4j_cuda_gemm) gemm;
+  decltype(&lrn4j_cuda_col_sum) col_sum;
+  decltype(&lrn4j_cuda_lrn_scan_forward) lrn_scan_forward;
+  decltype(&lrn4j_cuda_lrn_scan_backward) lrn_scan_backward;
+  decltype(&lrn4j_cuda_layer_norm_forward) layer_norm_forward;
+  decltype(&lrn4j_cuda_layer_norm_backward) layer_norm_backward;
+};
+
+// The resolved table lives as long as the process (the library is never closed once open).
+CudaApi g_api;
+std::atomic<const CudaApi*> g_open{nullptr};
+std::mutex g_open_mutex;
+// Why the last open failed; a fixed buffer so that the pointer handed out stays valid.
+char g_error[1024] = "CUDA bridge not opened";
+
+template <class F>
+bool resolve(void* handle, const char* name, F& out) {
+  out = reinterpret_cast<F>(dlsym(handle, name));
+  if (!out) std::snprintf(g_error, sizeof g_error, "missing symbol %s in the CUDA library", name);
+  return out != nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+int lrn4j_cuda_bridge_open(const char* path) {
+  std::lock_guard<std::mutex> lock(g_open_mutex);
+  if (g_open.load(std::memory_order_acquire)) return 0;
+  void* handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char* why = dlerror();
+    std::snprintf(g_error, sizeof g_error, "dlopen(%s) failed: %s", path ? path : "NULL", why ? why : "unknown");
+    return -1;
+  }
+  CudaApi api{};
+  const bool ok = resolve(handle, "lrn4j_cuda_abi_version", api.abi_version) &&
+                  resolve(handle, "lrn4j_cuda_gemm", api.gemm) &&
+                  resolve(handle, "lrn4j_cuda_col_sum", api.col_sum) &&
+                  resolve(handle, "lrn4j_cuda_lrn_scan_forward", api.lrn_scan_forward) &&
+                  resolve(handle, "lrn4j_cuda_lrn_scan_backward", api.lrn_scan_backward) &&
+                  resolve(handle, "lrn4j_cuda_layer_norm_forward", api.layer_norm_forward) &&
+                  resolve(handle, "lrn4j_cuda_layer_norm_backward", api.layer_norm_backward);
+  if (!ok) {
+    dlclose(handle);
+    return -1;
+  }
+  const int version = api.abi_version();
+  if (version != LRN4J_ABI_VERSION) {
+    std::snprintf(g_error, sizeof g_error, "CUDA library %s has ABI version %d, this library needs %d", path,
+                  version, LRN4J_ABI_VERSION);
+    dlclose(handle);
+    return -1;
+  }
+  g_api = api;
+  g_error[0] = '\0';
+  g_open.store(&g_api, std::memory_order_release);
+  return 0;
+}
+
+const char* lrn4j_cuda_bridge_error(void) {
+  std::lock_guard<std::mutex> lock(g_open_mutex);
+  return g_error;
+}
+
+int lrn4j_cudab_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                     const float* b, int64_t ldb, const float* bias, int accumulate, float* c, int64_t ldc,
+                     void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, stream) : -1;
+}
+
+int lrn4j_cudab_col_sum(int64_t m, int64_t n, const float* a, int64_t lda, int accumulate, float* out,
+                        void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->col_sum(m, n, a, lda, accumulate, out, stream) : -1;
+}
+
+int lrn4j_cudab_lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                                 const float* h0, const int32_t* lengths, int act, int reverse, float* hs,
+                                 int64_t ldh, float* h_last, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->lrn_scan_forward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, h_last,
+                                     stream)
+             : -1;
+}
+
+int lrn4j_cudab_lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                                  const float* h0, const int32_t* lengths, int act, int reverse,
+                                  const float* hs, int64_t ldh, const float* dhs, int64_t lddh,
+                                  const float* dh_last, float* dg, int64_t lddg, float* dh0, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->lrn_scan_backward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, dhs,
+                                      lddh, dh_last, dg, lddg, dh0, stream)
+             : -1;
+}
+
+int lrn4j_cudab_layer_norm_forward(int64_t m, int64_t groups, int64_t group_size, const float* x, int64_t ldx,
+                                   const float* gamma, const float* beta, float eps, float* y, int64_t ldy,
+                                   float* mean, float* rstd, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->layer_norm_forward(m, groups, group_size, x, ldx, gamma, beta, eps, y, ldy, mean, rstd,
+                                       stream)
+             : -1;
+}
+
+int lrn4j_cudab_layer_norm_backward(int64_t m, int64_t groups, int64_t group_size, const float* x, int64_t ldx,
+                                    const float* gamma, const float* mean, const float* rstd, const float* dy,
+                                    int64_t lddy, float* dx, int64_t lddx, float* dgamma, float* dbeta,
+                                    void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->layer_norm_backward(m, groups, group_size, x, ldx, gamma, mean, rstd, dy, lddy, dx, lddx,
+                                        dgamma, dbeta, stream)
+             : -1;
+}
+
+}  // extern "C"

@@ -1,0 +1,137 @@
+// The public C ABI of the CPU kernels: library state (kernel set, thread count) and one forwarding
+// function per kernel that picks lrn4j::ref or lrn4j::avx2. The library is built with hidden visibility;
+// the pragma gives the lrn4j_* declarations, and so their definitions here, default visibility.
+#include <sched.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#pragma GCC visibility push(default)
+#include "lrn4j/lrn4j.h"
+#pragma GCC visibility pop
+
+#include "kernels.h"
+
+namespace {
+
+int cpu_features() {
+  static const int features = lrn4j::detect_cpu_features();
+  return features;
+}
+
+int best_isa() { return (cpu_features() & LRN4J_CPU_AVX2) ? LRN4J_ISA_AVX2 : LRN4J_ISA_SCALAR; }
+
+// Kernel set and thread count are read on every call and written rarely (start-up, tests); atomics make
+// a concurrent write well-defined, although lrn4j_set_isa is documented as start-up only.
+std::atomic<int>& isa_in_use() {
+  static std::atomic<int> isa{best_isa()};
+  return isa;
+}
+
+// The processors this process may run on (its affinity mask, which containers and taskset narrow),
+// falling back to the online processors.
+int usable_processors() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+std::atomic<int>& thread_count() {
+  static std::atomic<int> n{usable_processors()};
+  return n;
+}
+
+bool use_avx2() { return isa_in_use().load(std::memory_order_relaxed) == LRN4J_ISA_AVX2; }
+int threads() { return thread_count().load(std::memory_order_relaxed); }
+
+}  // namespace
+
+extern "C" {
+
+int lrn4j_abi_version(void) { return LRN4J_ABI_VERSION; }
+
+int lrn4j_cpu_features(void) { return cpu_features(); }
+
+int lrn4j_isa(void) { return isa_in_use().load(std::memory_order_relaxed); }
+
+int lrn4j_set_isa(int isa) {
+  int chosen = (isa == LRN4J_ISA_AVX2 && (cpu_features() & LRN4J_CPU_AVX2)) ? LRN4J_ISA_AVX2 : LRN4J_ISA_SCALAR;
+  isa_in_use().store(chosen, std::memory_order_relaxed);
+  return chosen;
+}
+
+int lrn4j_num_threads(void) { return threads(); }
+
+void lrn4j_set_num_threads(int n) { thread_count().store(n < 1 ? 1 : n, std::memory_order_relaxed); }
+
+void lrn4j_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                const float* b, int64_t ldb, const float* bias, int accumulate, float* c, int64_t ldc) {
+  if (use_avx2()) {
+    lrn4j::avx2::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, threads());
+  } else {
+    lrn4j::ref::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, threads());
+  }
+}
+
+void lrn4j_col_sum(int64_t m, int64_t n, const float* a, int64_t lda, int accumulate, float* out) {
+  if (use_avx2()) {
+    lrn4j::avx2::col_sum(m, n, a, lda, accumulate, out, threads());
+  } else {
+    lrn4j::ref::col_sum(m, n, a, lda, accumulate, out, threads());
+  }
+}
+
+void lrn4j_lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                            const float* h0, const int32_t* lengths, int act, int reverse, float* hs,
+                            int64_t ldh, float* h_last) {
+  if (use_avx2()) {
+    lrn4j::avx2::lrn_scan_forward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, h_last,
+                                  threads());
+  } else {
+    lrn4j::ref::lrn_scan_forward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, h_last,
+                                 threads());
+  }
+}
+
+void lrn4j_lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                             const float* h0, const int32_t* lengths, int act, int reverse,
+                             const float* hs, int64_t ldh, const float* dhs, int64_t lddh,
+                             const float* dh_last, float* dg, int64_t lddg, float* dh0) {
+  if (use_avx2()) {
+    lrn4j::avx2::lrn_scan_backward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, dhs,
+                                   lddh, dh_last, dg, lddg, dh0, threads());
+  } else {
+    lrn4j::ref::lrn_scan_backward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, dhs,
+                                  lddh, dh_last, dg, lddg, dh0, threads());
+  }
+}
+
+void lrn4j_layer_norm_forward(int64_t m, int64_t groups, int64_t group_size, const float* x, int64_t ldx,
+                              const float* gamma, const float* beta, float eps, float* y, int64_t ldy,
+                              float* mean, float* rstd) {
+  if (use_avx2()) {
+    lrn4j::avx2::layer_norm_forward(m, groups, group_size, x, ldx, gamma, beta, eps, y, ldy, mean, rstd,
+                                    threads());
+  } else {
+    lrn4j::ref::layer_norm_forward(m, groups, group_size, x, ldx, gamma, beta, eps, y, ldy, mean, rstd,
+                                   threads());
+  }
+}
+
+void lrn4j_layer_norm_backward(int64_t m, int64_t groups, int64_t group_size, const float* x, int64_t ldx,
+                               const float* gamma, const float* mean, const float* rstd, const float* dy,
+                               int64_t lddy, float* dx, int64_t lddx, float* dgamma, float* dbeta) {
+  if (use_avx2()) {
+    lrn4j::avx2::layer_norm_backward(m, groups, group_size, x, ldx, gamma, mean, rstd, dy, lddy, dx, lddx,
+                                     dgamma, dbeta, threads());
+  } else {
+    lrn4j::ref::layer_norm_backward(m, groups, group_size, x, ldx, gamma, mean, rstd, dy, lddy, dx, lddx,
+                                    dgamma, dbeta, threads());
+  }
+}
+
+}  // extern "C"

@@ -1,0 +1,61 @@
+// Internal interface between the public C ABI (dispatch.cpp) and the two kernel sets: lrn4j::ref, the
+// plain reference loops that are also the fallback on CPUs without AVX2, and lrn4j::avx2, the AVX2/FMA
+// kernels compiled in their own translation units with -mavx2 -mfma. Both sets implement exactly the
+// contracts documented in include/lrn4j/lrn4j.h; `threads` is the thread count the caller chose
+// (lrn4j_num_threads), an upper bound that a kernel lowers for small problems. No kernel's result depends
+// on the thread count.
+#ifndef LRN4J_NATIVE_KERNELS_H
+#define LRN4J_NATIVE_KERNELS_H
+
+#include <algorithm>
+#include <cstdint>
+
+namespace lrn4j {
+
+// Bit set of LRN4J_CPU_* features of the running CPU (cpu_features.cpp).
+int detect_cpu_features();
+
+// Threads worth starting for `work` units when each thread should get at least `min_per_thread` units,
+// so that tiny calls do not pay for waking the OpenMP team.
+inline int threads_for(int64_t work, int64_t min_per_thread, int threads) {
+  int64_t useful = std::max<int64_t>(1, work / min_per_thread);
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(threads, useful)));
+}
+
+#define LRN4J_KERNEL_SET_DECLARATIONS                                                                   \
+  void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,     \
+            const float* b, int64_t ldb, const float* bias, int accumulate, float* c, int64_t ldc,      \
+            int threads);                                                                               \
+  void col_sum(int64_t m, int64_t n, const float* a, int64_t lda, int accumulate, float* out,           \
+               int threads);                                                                            \
+  void lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,      \
+                        const float* h0, const int32_t* lengths, int act, int reverse, float* hs,       \
+                        int64_t ldh, float* h_last, int threads);                                       \
+  void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,     \
+                         const float* h0, const int32_t* lengths, int act, int reverse,                 \
+                         const float* hs, int64_t ldh, const float* dhs, int64_t lddh,                  \
+                         const float* dh_last, float* dg, int64_t lddg, float* dh0, int threads);       \
+  void layer_norm_forward(int64_t m, int64_t groups, int64_t group_size, const float* x, int64_t ldx,   \
+                          const float* gamma, const float* beta, float eps, float* y, int64_t ldy,      \
+                          float* mean, float* rstd, int threads);                                       \
+  void layer_norm_backward(int64_t m, int64_t groups, int64_t group_size, const float* x, int64_t ldx,  \
+                           const float* gamma, const float* mean, const float* rstd, const float* dy,   \
+                           int64_t lddy, float* dx, int64_t lddx, float* dgamma, float* dbeta,          \
+                           int threads);
+
+// Reference kernels: plain loops in the order the header's formulas are written, float data with
+// double accumulation where a reduction is long (layer norm statistics). Portable C++.
+namespace ref {
+LRN4J_KERNEL_SET_DECLARATIONS
+}  // namespace ref
+
+// AVX2/FMA kernels. Callable only when detect_cpu_features() reports LRN4J_CPU_AVX2.
+namespace avx2 {
+LRN4J_KERNEL_SET_DECLARATIONS
+}  // namespace avx2
+
+#undef LRN4J_KERNEL_SET_DECLARATIONS
+
+}  // namespace lrn4j
+
+#endif

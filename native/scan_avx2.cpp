@@ -1,0 +1,265 @@
+// AVX2 LRN scan, forward and backward. One vector holds 8 neighbouring hidden units of one sequence; a
+// chunk is 4 such vectors (32 units) of one sequence, whose four recurrences are interleaved so that the
+// long dependency chain of a step (exp, division, exp, division, tanh) of one vector overlaps the others.
+// The chunk's state (forward) or carried gradient (backward) stays in registers for the whole time loop.
+// Chunks are fixed by (batch, 32-unit block), independent of the thread count, and share no output, so
+// threads take whole chunks and results do not depend on how many there are. The last block of a row
+// may be partial: its last vector is read and written with masked loads/stores, the other lanes are
+// never touched. Formulas and their order are those of scan_ref.cpp (see lrn4j.h for the layouts).
+// A chunk's consecutive steps lie a new page apart, which the hardware prefetchers do not follow, so the
+// rows a few steps ahead are prefetched in software: without it each step waits for memory (2.3x slower).
+#include <immintrin.h>
+
+#include "avx2_math.h"
+#include "kernels.h"
+#include "lrn4j/lrn4j.h"
+
+namespace lrn4j::avx2 {
+namespace {
+
+constexpr int kVectorsPerChunk = 4;
+constexpr int64_t kChunkUnits = 8 * kVectorsPerChunk;
+// Unit-steps (one hidden unit, one time step) per thread below which a second thread does not pay.
+constexpr int64_t kMinUnitStepsPerThread = int64_t{1} << 14;
+
+inline __m256 load(const float* p, bool masked, __m256i mask) {
+  return masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
+}
+
+inline void store(float* p, __m256 v, bool masked, __m256i mask) {
+  if (masked) {
+    _mm256_maskstore_ps(p, mask, v);
+  } else {
+    _mm256_storeu_ps(p, v);
+  }
+}
+
+// The rows of processing step s + kPrefetchSteps are requested while step s computes.
+constexpr int64_t kPrefetchSteps = 8;
+
+// Requests the cache lines of floats [p, p + n), n <= 32.
+inline void prefetch(const float* p, int64_t n) {
+  _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
+  _mm_prefetch(reinterpret_cast<const char*>(p + n / 2), _MM_HINT_T0);
+  _mm_prefetch(reinterpret_cast<const char*>(p + n - 1), _MM_HINT_T0);
+}
+
+struct Forward {
+  int64_t t_len, batch, hidden;
+  const float* g;
+  int64_t ldg;
+  const float* h0;
+  const int32_t* lengths;
+  bool reverse;
+  float* hs;
+  int64_t ldh;
+  float* h_last;
+
+  int64_t step_at(int64_t s) const { return reverse ? t_len - 1 - s : s; }
+};
+
+struct Backward {
+  int64_t t_len, batch, hidden;
+  const float* g;
+  int64_t ldg;
+  const float* h0;
+  const int32_t* lengths;
+  bool reverse;
+  const float* hs;
+  int64_t ldh;
+  const float* dhs;
+  int64_t lddh;
+  const float* dh_last;
+  float* dg;
+  int64_t lddg;
+  float* dh0;
+
+  int64_t step_at(int64_t s) const { return reverse ? t_len - 1 - s : s; }
+};
+
+// Hidden units [j0, j0 + 8*U) of sequence b; when kTail, the last vector has only the lanes in `tail`.
+template <int U, bool kTail, bool kTanh>
+void forward_chunk(const Forward& a, int64_t b, int64_t j0, __m256i tail) {
+  auto masked = [](int u) { return kTail && u == U - 1; };
+  const int64_t len = a.lengths ? a.lengths[b] : a.t_len;
+  const int64_t H = a.hidden;
+  __m256 h[U];
+#pragma GCC unroll 4
+  for (int u = 0; u < U; ++u) {
+    h[u] = a.h0 ? load(a.h0 + b * H + j0 + 8 * u, masked(u), tail) : _mm256_setzero_ps();
+  }
+  for (int64_t s = 0; s < a.t_len; ++s) {
+    const int64_t t = a.step_at(s);
+    const float* q = a.g + (t * a.batch + b) * a.ldg + j0;
+    float* out = a.hs + (t * a.batch + b) * a.ldh + j0;
+    if (s + kPrefetchSteps < a.t_len) {
+      const int64_t ta = a.step_at(s + kPrefetchSteps);
+      const float* qa = a.g + (ta * a.batch + b) * a.ldg + j0;
+      prefetch(qa, 8 * U);
+      prefetch(qa + H, 8 * U);
+      prefetch(qa + 2 * H, 8 * U);
+      prefetch(a.hs + (ta * a.batch + b) * a.ldh + j0, 8 * U);
+    }
+    if (t < len) {
+#pragma GCC unroll 4
+      for (int u = 0; u < U; ++u) {
+        const __m256 hp = h[u];
+        const __m256 i = sigmoid_ps(_mm256_add_ps(load(q + H + 8 * u, masked(u), tail), hp));
+        const __m256 f = sigmoid_ps(_mm256_sub_ps(load(q + 8 * u, masked(u), tail), hp));
+        const __m256 c = _mm256_fmadd_ps(i, load(q + 2 * H + 8 * u, masked(u), tail), _mm256_mul_ps(f, hp));
+        h[u] = kTanh ? tanh_ps(c) : c;
+      }
+    }
+#pragma GCC unroll 4
+    for (int u = 0; u < U; ++u) store(out + 8 * u, h[u], masked(u), tail);
+  }
+  if (a.h_last) {
+#pragma GCC unroll 4
+    for (int u = 0; u < U; ++u) store(a.h_last + b * H + j0 + 8 * u, h[u], masked(u), tail);
+  }
+}
+
+template <int U, bool kTail, bool kTanh>
+void backward_chunk(const Backward& a, int64_t b, int64_t j0, __m256i tail) {
+  auto masked = [](int u) { return kTail && u == U - 1; };
+  const int64_t len = a.lengths ? a.lengths[b] : a.t_len;
+  const int64_t H = a.hidden;
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 zero = _mm256_setzero_ps();
+  // Gradient w.r.t. the state after the step being visited, from the steps after it.
+  __m256 carry[U];
+#pragma GCC unroll 4
+  for (int u = 0; u < U; ++u) {
+    carry[u] = a.dh_last ? load(a.dh_last + b * H + j0 + 8 * u, masked(u), tail) : zero;
+  }
+  for (int64_t s = a.t_len - 1; s >= 0; --s) {
+    const int64_t t = a.step_at(s);
+    const float* q = a.g + (t * a.batch + b) * a.ldg + j0;
+    const float* h = a.hs + (t * a.batch + b) * a.ldh + j0;
+    const float* dh_in = a.dhs ? a.dhs + (t * a.batch + b) * a.lddh + j0 : nullptr;
+    float* dq = a.dg + (t * a.batch + b) * a.lddg + j0;
+    if (s >= kPrefetchSteps) {
+      const int64_t ta = a.step_at(s - kPrefetchSteps);
+      const float* qa = a.g + (ta * a.batch + b) * a.ldg + j0;
+      const float* dqa = a.dg + (ta * a.batch + b) * a.lddg + j0;
+      prefetch(qa, 8 * U);
+      prefetch(qa + H, 8 * U);
+      prefetch(qa + 2 * H, 8 * U);
+      prefetch(dqa, 8 * U);
+      prefetch(dqa + H, 8 * U);
+      prefetch(dqa + 2 * H, 8 * U);
+      prefetch(a.hs + (ta * a.batch + b) * a.ldh + j0, 8 * U);
+      if (a.dhs) prefetch(a.dhs + (ta * a.batch + b) * a.lddh + j0, 8 * U);
+    }
+    // State before step t: after the previously processed step, or h0 (NULL: zeros) for the first.
+    const float* hp_row = nullptr;
+    if (s > 0) {
+      hp_row = a.hs + (a.step_at(s - 1) * a.batch + b) * a.ldh + j0;
+    } else if (a.h0) {
+      hp_row = a.h0 + b * H + j0;
+    }
+#pragma GCC unroll 4
+    for (int u = 0; u < U; ++u) {
+      const bool mu = masked(u);
+      const int64_t o = 8 * u;
+      const __m256 dh = dh_in ? _mm256_add_ps(carry[u], load(dh_in + o, mu, tail)) : carry[u];
+      if (t >= len) {
+        store(dq + o, zero, mu, tail);
+        store(dq + H + o, zero, mu, tail);
+        store(dq + 2 * H + o, zero, mu, tail);
+        carry[u] = dh;
+        continue;
+      }
+      const __m256 hp = hp_row ? load(hp_row + o, mu, tail) : zero;
+      const __m256 v = load(q + 2 * H + o, mu, tail);
+      const __m256 i = sigmoid_ps(_mm256_add_ps(load(q + H + o, mu, tail), hp));
+      const __m256 f = sigmoid_ps(_mm256_sub_ps(load(q + o, mu, tail), hp));
+      __m256 dc = dh;
+      if (kTanh) {
+        const __m256 hv = load(h + o, mu, tail);
+        dc = _mm256_mul_ps(dh, _mm256_fnmadd_ps(hv, hv, one));
+      }
+      const __m256 dk = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, v), i), _mm256_sub_ps(one, i));
+      const __m256 dqv = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, hp), f), _mm256_sub_ps(one, f));
+      store(dq + o, dqv, mu, tail);
+      store(dq + H + o, dk, mu, tail);
+      store(dq + 2 * H + o, _mm256_mul_ps(dc, i), mu, tail);
+      carry[u] = _mm256_sub_ps(_mm256_fmadd_ps(dc, f, dk), dqv);
+    }
+  }
+  if (a.dh0) {
+#pragma GCC unroll 4
+    for (int u = 0; u < U; ++u) store(a.dh0 + b * H + j0 + 8 * u, carry[u], masked(u), tail);
+  }
+}
+
+// One chunk kernel per (vectors in the chunk, partial last vector, activation).
+template <class Args>
+using ChunkKernel = void (*)(const Args&, int64_t, int64_t, __m256i);
+
+template <int U, bool kTail, bool kTanh>
+struct ForwardK {
+  static void run(const Forward& a, int64_t b, int64_t j0, __m256i m) { forward_chunk<U, kTail, kTanh>(a, b, j0, m); }
+};
+template <int U, bool kTail, bool kTanh>
+struct BackwardK {
+  static void run(const Backward& a, int64_t b, int64_t j0, __m256i m) { backward_chunk<U, kTail, kTanh>(a, b, j0, m); }
+};
+
+template <class Args, template <int, bool, bool> class K, bool kTail, bool kTanh>
+ChunkKernel<Args> pick_vectors(int vectors) {
+  switch (vectors) {
+    case 1: return &K<1, kTail, kTanh>::run;
+    case 2: return &K<2, kTail, kTanh>::run;
+    case 3: return &K<3, kTail, kTanh>::run;
+    default: return &K<4, kTail, kTanh>::run;
+  }
+}
+
+template <class Args, template <int, bool, bool> class K>
+ChunkKernel<Args> pick(int vectors, bool tail, bool tanh_act) {
+  if (tail) {
+    return tanh_act ? pick_vectors<Args, K, true, true>(vectors) : pick_vectors<Args, K, true, false>(vectors);
+  }
+  return tanh_act ? pick_vectors<Args, K, false, true>(vectors) : pick_vectors<Args, K, false, false>(vectors);
+}
+
+// Runs `K` over every (sequence, 32-unit block) chunk.
+template <class Args, template <int, bool, bool> class K>
+void run_chunks(const Args& a, bool tanh_act, int threads) {
+  const int64_t blocks = (a.hidden + kChunkUnits - 1) / kChunkUnits;
+  const int64_t chunks = a.batch * blocks;
+  const int nt = static_cast<int>(
+      std::min<int64_t>(chunks, threads_for(a.t_len * a.batch * a.hidden, kMinUnitStepsPerThread, threads)));
+  const int64_t last_units = a.hidden - (blocks - 1) * kChunkUnits;
+  const int last_vectors = static_cast<int>((last_units + 7) / 8);
+  const bool last_tail = last_units % 8 != 0;
+  const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(last_units % 8)),
+                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const ChunkKernel<Args> full = pick<Args, K>(kVectorsPerChunk, false, tanh_act);
+  const ChunkKernel<Args> last = pick<Args, K>(last_vectors, last_tail, tanh_act);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t ch = 0; ch < chunks; ++ch) {
+    const int64_t b = ch / blocks, blk = ch % blocks;
+    (blk == blocks - 1 ? last : full)(a, b, blk * kChunkUnits, tail);
+  }
+}
+
+}  // namespace
+
+void lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                      const float* h0, const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh,
+                      float* h_last, int threads) {
+  const Forward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, h_last};
+  run_chunks<Forward, ForwardK>(a, act == LRN4J_ACT_TANH, threads);
+}
+
+void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                       const float* h0, const int32_t* lengths, int act, int reverse, const float* hs,
+                       int64_t ldh, const float* dhs, int64_t lddh, const float* dh_last, float* dg,
+                       int64_t lddg, float* dh0, int threads) {
+  const Backward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, dhs, lddh, dh_last, dg, lddg, dh0};
+  run_chunks<Backward, BackwardK>(a, act == LRN4J_ACT_TANH, threads);
+}
+
+}  // namespace lrn4j::avx2

@@ -1,0 +1,521 @@
+// Native harness of the CPU kernels (liblrn4j_cpu):
+//  - the reference backward passes (scan, layer norm) against central finite differences of a small
+//    double-precision re-implementation of the forward passes written here;
+//  - library state (ABI version, ISA choice, thread count) and the CUDA bridge's closed state;
+//  - every AVX2 kernel against the scalar reference on random data and odd sizes, outputs poisoned with NaN
+//    first (an unwritten element fails) and row padding checked to be left untouched;
+//  - AVX2 results bit-identical for 1 and 2 threads.
+// Exit code: 0 pass, 1 fail, 77 (skip) when the CPU has no AVX2 and the reference checks passed.
+#include <algorithm>
+#include <cmath>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "lrn4j/lrn4j.h"
+
+namespace {
+
+using harness::Checker;
+
+std::mt19937 rng(20240611);
+
+// A rows x cols row-major matrix with row stride ld; the padding columns [cols, ld) hold NaN so that a
+// kernel writing past its columns is caught, and a kernel reading them produces NaN.
+struct Mat {
+  int64_t rows = 0, cols = 0, ld = 0;
+  std::vector<float> v;
+
+  static Mat poisoned(int64_t rows, int64_t cols, int64_t ld) {
+    return Mat{rows, cols, ld, harness::poisoned(static_cast<size_t>(std::max<int64_t>(1, rows * ld)))};
+  }
+  static Mat random(int64_t rows, int64_t cols, int64_t ld, float lo = -1.0f, float hi = 1.0f) {
+    Mat m = poisoned(rows, cols, ld);
+    std::uniform_real_distribution<float> d(lo, hi);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < cols; ++c) m.v[r * ld + c] = d(rng);
+    }
+    return m;
+  }
+  float* data() { return v.data(); }
+  const float* data() const { return v.data(); }
+};
+
+std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt(const char* f, ...) {
+  char buf[256];
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
+
+// Compares the cols valid columns of every row; checks that got's padding is still NaN.
+void compare(Checker& ck, const std::string& what, const Mat& got, const Mat& ref, double abs_tol, double rel_tol) {
+  for (int64_t r = 0; r < got.rows; ++r) {
+    if (!ck.close(what.c_str(), got.data() + r * got.ld, ref.data() + r * ref.ld, got.cols, abs_tol, rel_tol)) {
+      std::fprintf(stderr, "  (row %lld)\n", static_cast<long long>(r));
+      return;
+    }
+    for (int64_t c = got.cols; c < got.ld; ++c) {
+      if (!std::isnan(got.v[r * got.ld + c])) {
+        ++ck.failures;
+        std::fprintf(stderr, "PADDING WRITTEN %s at row %lld col %lld\n", what.c_str(), static_cast<long long>(r),
+                     static_cast<long long>(c));
+        return;
+      }
+    }
+  }
+}
+
+void compare_vec(Checker& ck, const std::string& what, const std::vector<float>& got, const std::vector<float>& ref,
+                 double abs_tol, double rel_tol) {
+  ck.close(what.c_str(), got.data(), ref.data(), got.size(), abs_tol, rel_tol);
+}
+
+void expect(Checker& ck, bool ok, const std::string& what) {
+  if (!ok) {
+    ++ck.failures;
+    std::fprintf(stderr, "FAILED %s\n", what.c_str());
+  }
+}
+
+// ---- double-precision re-implementations for the finite-difference checks ---------------------------
+
+double sigmoid_d(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+
+// Forward scan in double on contiguous buffers; returns sum(w_hs * hs) + sum(w_last * h_last).
+double scan_loss_d(int64_t T, int64_t B, int64_t H, const std::vector<double>& g, const std::vector<double>& h0,
+                   const std::vector<int32_t>& len, int act, bool reverse, const std::vector<double>& w_hs,
+                   const std::vector<double>& w_last, std::vector<double>* hs_out = nullptr) {
+  double loss = 0.0;
+  if (hs_out) hs_out->assign(T * B * H, 0.0);
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t j = 0; j < H; ++j) {
+      double h = h0[b * H + j];
+      for (int64_t s = 0; s < T; ++s) {
+        const int64_t t = reverse ? T - 1 - s : s;
+        const double* row = g.data() + (t * B + b) * 3 * H;
+        if (t < len[b]) {
+          const double i = sigmoid_d(row[H + j] + h), f = sigmoid_d(row[j] - h);
+          const double c = i * row[2 * H + j] + f * h;
+          h = act == LRN4J_ACT_TANH ? std::tanh(c) : c;
+        }
+        loss += w_hs[(t * B + b) * H + j] * h;
+        if (hs_out) (*hs_out)[(t * B + b) * H + j] = h;
+      }
+      loss += w_last[b * H + j] * h;
+    }
+  }
+  return loss;
+}
+
+// Central difference of f with respect to x[i], in double.
+double central_diff(std::vector<double>& x, size_t i, const std::function<double()>& f) {
+  const double step = 1e-6 * std::max(1.0, std::fabs(x[i]));
+  const double keep = x[i];
+  x[i] = keep + step;
+  const double up = f();
+  x[i] = keep - step;
+  const double down = f();
+  x[i] = keep;
+  return (up - down) / (2 * step);
+}
+
+std::vector<double> to_double(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
+
+void fd_scan(Checker& ck, int act, bool reverse) {
+  const int64_t T = 5, B = 3, H = 4;
+  const std::vector<int32_t> len = {5, 2, 1};
+  auto g = harness::random_vec(T * B * 3 * H, rng, -2.0f, 2.0f);
+  auto h0 = harness::random_vec(B * H, rng);
+  auto w_hs = harness::random_vec(T * B * H, rng);
+  auto w_last = harness::random_vec(B * H, rng);
+
+  lrn4j_set_isa(LRN4J_ISA_SCALAR);
+  auto hs = harness::poisoned(T * B * H), h_last = harness::poisoned(B * H);
+  lrn4j_lrn_scan_forward(T, B, H, g.data(), 3 * H, h0.data(), len.data(), act, reverse, hs.data(), H, h_last.data());
+  auto dg = harness::poisoned(T * B * 3 * H), dh0 = harness::poisoned(B * H);
+  lrn4j_lrn_scan_backward(T, B, H, g.data(), 3 * H, h0.data(), len.data(), act, reverse, hs.data(), H, w_hs.data(),
+                          H, w_last.data(), dg.data(), 3 * H, dh0.data());
+
+  auto gd = to_double(g), h0d = to_double(h0), whd = to_double(w_hs), wld = to_double(w_last);
+  std::vector<double> hs_d;
+  scan_loss_d(T, B, H, gd, h0d, len, act, reverse, whd, wld, &hs_d);
+  std::vector<float> hs_ref(hs_d.begin(), hs_d.end());
+  const std::string tag = fmt("act=%d reverse=%d", act, reverse);
+  ck.close(("fd scan forward vs double " + tag).c_str(), hs.data(), hs_ref.data(), hs.size(), 1e-5, 1e-5);
+
+  auto loss = [&] { return scan_loss_d(T, B, H, gd, h0d, len, act, reverse, whd, wld); };
+  std::vector<float> num_dg(gd.size()), num_dh0(h0d.size());
+  for (size_t i = 0; i < gd.size(); ++i) num_dg[i] = static_cast<float>(central_diff(gd, i, loss));
+  for (size_t i = 0; i < h0d.size(); ++i) num_dh0[i] = static_cast<float>(central_diff(h0d, i, loss));
+  ck.close(("fd scan dg " + tag).c_str(), dg.data(), num_dg.data(), dg.size(), 2e-5, 1e-4);
+  ck.close(("fd scan dh0 " + tag).c_str(), dh0.data(), num_dh0.data(), dh0.size(), 2e-5, 1e-4);
+}
+
+// Grouped layer norm in double; returns sum(w * y).
+double layer_norm_loss_d(int64_t m, int64_t groups, int64_t gs, const std::vector<double>& x,
+                         const std::vector<double>& gamma, const std::vector<double>& beta, double eps,
+                         const std::vector<double>& w) {
+  double loss = 0.0;
+  for (int64_t r = 0; r < m; ++r) {
+    for (int64_t grp = 0; grp < groups; ++grp) {
+      const double* xg = x.data() + r * groups * gs + grp * gs;
+      double mu = 0.0, var = 0.0;
+      for (int64_t j = 0; j < gs; ++j) mu += xg[j] / gs;
+      for (int64_t j = 0; j < gs; ++j) var += (xg[j] - mu) * (xg[j] - mu) / gs;
+      for (int64_t j = 0; j < gs; ++j) {
+        const int64_t c = grp * gs + j;
+        loss += w[r * groups * gs + c] * (gamma[c] * (xg[j] - mu) / std::sqrt(var + eps) + beta[c]);
+      }
+    }
+  }
+  return loss;
+}
+
+void fd_layer_norm(Checker& ck) {
+  const int64_t m = 3, groups = 2, gs = 5, n = groups * gs;
+  const float eps = 1e-5f;
+  auto x = harness::random_vec(m * n, rng), gamma = harness::random_vec(n, rng, 0.5f, 1.5f);
+  auto beta = harness::random_vec(n, rng), w = harness::random_vec(m * n, rng);
+
+  lrn4j_set_isa(LRN4J_ISA_SCALAR);
+  auto y = harness::poisoned(m * n), mean = harness::poisoned(m * groups), rstd = harness::poisoned(m * groups);
+  lrn4j_layer_norm_forward(m, groups, gs, x.data(), n, gamma.data(), beta.data(), eps, y.data(), n, mean.data(),
+                           rstd.data());
+  auto dx = harness::poisoned(m * n);
+  std::vector<float> dgamma(n, 0.0f), dbeta(n, 0.0f);
+  lrn4j_layer_norm_backward(m, groups, gs, x.data(), n, gamma.data(), mean.data(), rstd.data(), w.data(), n,
+                            dx.data(), n, dgamma.data(), dbeta.data());
+
+  auto xd = to_double(x), gd = to_double(gamma), bd = to_double(beta), wd = to_double(w);
+  auto loss = [&] { return layer_norm_loss_d(m, groups, gs, xd, gd, bd, eps, wd); };
+  std::vector<float> num_dx(xd.size()), num_dgamma(n), num_dbeta(n);
+  for (size_t i = 0; i < xd.size(); ++i) num_dx[i] = static_cast<float>(central_diff(xd, i, loss));
+  for (int64_t c = 0; c < n; ++c) {
+    num_dgamma[c] = static_cast<float>(central_diff(gd, c, loss));
+    num_dbeta[c] = static_cast<float>(central_diff(bd, c, loss));
+  }
+  ck.close("fd layer_norm dx", dx.data(), num_dx.data(), dx.size(), 1e-4, 1e-4);
+  ck.close("fd layer_norm dgamma", dgamma.data(), num_dgamma.data(), n, 1e-5, 1e-4);
+  ck.close("fd layer_norm dbeta", dbeta.data(), num_dbeta.data(), n, 1e-5, 1e-4);
+}
+
+// ---- library state and the CUDA bridge ----------------------------------------------------------------
+
+void check_library_state(Checker& ck, bool have_avx2) {
+  expect(ck, lrn4j_abi_version() == LRN4J_ABI_VERSION, "abi version");
+  expect(ck, lrn4j_isa() == (have_avx2 ? LRN4J_ISA_AVX2 : LRN4J_ISA_SCALAR), "default isa is the best available");
+  expect(ck, lrn4j_set_isa(LRN4J_ISA_SCALAR) == LRN4J_ISA_SCALAR && lrn4j_isa() == LRN4J_ISA_SCALAR, "set scalar");
+  expect(ck, lrn4j_set_isa(LRN4J_ISA_AVX2) == (have_avx2 ? LRN4J_ISA_AVX2 : LRN4J_ISA_SCALAR), "set avx2");
+  expect(ck, lrn4j_set_isa(12345) == LRN4J_ISA_SCALAR, "unknown isa falls back to scalar");
+  const int threads = lrn4j_num_threads();
+  expect(ck, threads >= 1, "default thread count");
+  lrn4j_set_num_threads(0);
+  expect(ck, lrn4j_num_threads() == 1, "thread count below 1 becomes 1");
+  lrn4j_set_num_threads(threads);
+
+  float c = 0.0f;
+  expect(ck, lrn4j_cudab_gemm(0, 0, 1, 1, 1, &c, 1, &c, 1, nullptr, 0, &c, 1, nullptr) == -1,
+         "bridge call before open returns -1");
+  expect(ck, lrn4j_cuda_bridge_open("/nonexistent/liblrn4j_cuda.so") != 0, "bridge open of a missing file fails");
+  expect(ck, std::strlen(lrn4j_cuda_bridge_error()) > 0, "bridge error says why");
+  expect(ck, lrn4j_cudab_col_sum(1, 1, &c, 1, 0, &c, nullptr) == -1, "bridge call after failed open returns -1");
+}
+
+// ---- AVX2 against the reference -----------------------------------------------------------------------
+
+// Runs `call` on a copy of `init` with the reference set and with the AVX2 set; returns {ref, avx2}.
+template <class T, class F>
+std::pair<T, T> both(const T& init, F call) {
+  T ref = init, got = init;
+  lrn4j_set_isa(LRN4J_ISA_SCALAR);
+  call(ref);
+  lrn4j_set_isa(LRN4J_ISA_AVX2);
+  call(got);
+  return {ref, got};
+}
+
+void check_gemm(Checker& ck, int ta, int tb, int64_t m, int64_t n, int64_t k, int64_t pad, bool with_bias,
+                bool accumulate) {
+  const Mat a = ta ? Mat::random(k, m, m + pad) : Mat::random(m, k, k + pad);
+  const Mat b = tb ? Mat::random(n, k, k + 2 * pad) : Mat::random(k, n, n + 2 * pad);
+  const auto bias = harness::random_vec(n, rng);
+  const Mat c0 = accumulate ? Mat::random(m, n, n + pad) : Mat::poisoned(m, n, n + pad);
+  auto [ref, got] = both(c0, [&](Mat& c) {
+    lrn4j_gemm(ta, tb, m, n, k, a.data(), a.ld, b.data(), b.ld, with_bias ? bias.data() : nullptr, accumulate,
+               c.data(), c.ld);
+  });
+  // Sums of k products of values in [-1, 1]: the rounding differences grow with k.
+  compare(ck, fmt("gemm ta=%d tb=%d m=%lld n=%lld k=%lld pad=%lld bias=%d acc=%d", ta, tb, (long long)m,
+                  (long long)n, (long long)k, (long long)pad, with_bias, accumulate),
+          got, ref, 1e-6 + 2e-7 * k, 1e-5);
+}
+
+void check_gemms(Checker& ck) {
+  const int64_t Ts[] = {1, 2, 7, 33}, Bs[] = {1, 3, 8}, Hs[] = {1, 7, 8, 9, 33, 129}, Ds[] = {1, 5, 64, 131};
+  int config = 0;
+  for (int64_t T : Ts) {
+    for (int64_t B : Bs) {
+      for (int64_t H : Hs) {
+        for (int64_t D : Ds) {
+          const int64_t M = T * B, N = 3 * H, pad = (config++ % 3) * 3;
+          check_gemm(ck, 0, 0, M, N, D, pad, true, false);            // G = X.W + b
+          check_gemm(ck, 0, 1, M, D, N, pad, false, false);           // dX = dG.W^T
+          check_gemm(ck, 1, 0, D, N, M, pad, false, true);            // dW += X^T.dG
+          check_gemm(ck, 1, 1, N, M, D, pad, config % 2 == 0, config % 4 == 0);
+        }
+      }
+    }
+  }
+  // Shapes crossing the KC / MC / NC blocks, the small-M path and its edges.
+  const int64_t shapes[][3] = {{300, 517, 200}, {7, 1000, 600}, {16, 33, 300}, {17, 40, 513},
+                               {1, 17, 1}, {6, 16, 256}, {20, 4100, 30}, {173, 5, 260}};
+  for (const auto& s : shapes) {
+    for (int ta = 0; ta < 2; ++ta) {
+      for (int tb = 0; tb < 2; ++tb) {
+        check_gemm(ck, ta, tb, s[0], s[1], s[2], 5, ta == tb, tb == 1);
+      }
+    }
+  }
+  // K == 0: C becomes the bias or 0, or is left unchanged plus the bias.
+  for (int acc = 0; acc < 2; ++acc) {
+    for (int with_bias = 0; with_bias < 2; ++with_bias) check_gemm(ck, 0, 0, 9, 21, 0, 2, with_bias, acc);
+  }
+}
+
+void check_col_sums(Checker& ck) {
+  for (int64_t m : {1, 7, 64, 300}) {
+    for (int64_t n : {1, 7, 8, 9, 63, 64, 65, 130, 1000}) {
+      for (int acc = 0; acc < 2; ++acc) {
+        const Mat a = Mat::random(m, n, n + 3);
+        const auto init = acc ? harness::random_vec(n, rng) : harness::poisoned(n);
+        auto [ref, got] = both(init, [&](std::vector<float>& out) {
+          lrn4j_col_sum(m, n, a.data(), a.ld, acc, out.data());
+        });
+        // Same float additions in the same order as the reference: bit-identical.
+        compare_vec(ck, fmt("col_sum m=%lld n=%lld acc=%d", (long long)m, (long long)n, acc), got, ref, 0.0, 0.0);
+      }
+    }
+  }
+}
+
+struct ScanCase {
+  int64_t T, B, H, pad;
+  int act;
+  bool reverse, ragged, with_h0, with_dhs, with_last;
+};
+
+void check_scan(Checker& ck, const ScanCase& s) {
+  const int64_t T = s.T, B = s.B, H = s.H;
+  const std::string tag = fmt("T=%lld B=%lld H=%lld pad=%lld act=%d rev=%d ragged=%d h0=%d dhs=%d last=%d",
+                              (long long)T, (long long)B, (long long)H, (long long)s.pad, s.act, s.reverse, s.ragged,
+                              s.with_h0, s.with_dhs, s.with_last);
+  const Mat g = Mat::random(T * B, 3 * H, 3 * H + s.pad, -2.0f, 2.0f);
+  const auto h0 = harness::random_vec(B * H, rng);
+  std::vector<int32_t> len(B);
+  std::uniform_int_distribution<int32_t> pick(1, static_cast<int32_t>(T));
+  for (auto& l : len) l = pick(rng);
+  len[0] = static_cast<int32_t>(T);
+  if (B > 1) len[1] = 1;
+  const float* h0p = s.with_h0 ? h0.data() : nullptr;
+  const int32_t* lenp = s.ragged ? len.data() : nullptr;
+
+  struct Fwd {
+    Mat hs;
+    std::vector<float> last;
+  };
+  const Fwd f0{Mat::poisoned(T * B, H, H + s.pad), harness::poisoned(B * H)};
+  auto [fref, fgot] = both(f0, [&](Fwd& f) {
+    lrn4j_lrn_scan_forward(T, B, H, g.data(), g.ld, h0p, lenp, s.act, s.reverse, f.hs.data(), f.hs.ld,
+                           s.with_last ? f.last.data() : nullptr);
+  });
+  compare(ck, "scan forward hs " + tag, fgot.hs, fref.hs, 2e-6, 1e-5);
+  if (s.with_last) compare_vec(ck, "scan forward h_last " + tag, fgot.last, fref.last, 2e-6, 1e-5);
+
+  // Backward from the reference forward's states, so both sets see the same input.
+  const Mat dhs = Mat::random(T * B, H, H + 2 * s.pad);
+  const auto dh_last = harness::random_vec(B * H, rng);
+  struct Bwd {
+    Mat dg;
+    std::vector<float> dh0;
+  };
+  const Bwd b0{Mat::poisoned(T * B, 3 * H, 3 * H + s.pad), harness::poisoned(B * H)};
+  auto [bref, bgot] = both(b0, [&](Bwd& b) {
+    lrn4j_lrn_scan_backward(T, B, H, g.data(), g.ld, h0p, lenp, s.act, s.reverse, fref.hs.data(), fref.hs.ld,
+                            s.with_dhs ? dhs.data() : nullptr, dhs.ld, s.with_last ? dh_last.data() : nullptr,
+                            b.dg.data(), b.dg.ld, s.with_h0 ? b.dh0.data() : nullptr);
+  });
+  compare(ck, "scan backward dg " + tag, bgot.dg, bref.dg, 1e-5, 1e-4);
+  if (s.with_h0) compare_vec(ck, "scan backward dh0 " + tag, bgot.dh0, bref.dh0, 1e-5, 1e-4);
+}
+
+void check_scans(Checker& ck) {
+  int config = 0;
+  for (int64_t T : {1, 2, 7, 33}) {
+    for (int64_t B : {1, 3, 8}) {
+      for (int64_t H : {1, 7, 8, 9, 33, 129}) {
+        for (int opts = 0; opts < 16; ++opts) {
+          const int c = config++;
+          const ScanCase s{T,         B,         H,          (c % 3) * 5,   opts & 1 ? LRN4J_ACT_IDENTITY : LRN4J_ACT_TANH,
+                           (opts & 2) != 0, (opts & 4) != 0, (opts & 8) != 0, c % 5 != 0, c % 7 != 0};
+          check_scan(ck, s);
+        }
+      }
+    }
+  }
+}
+
+void check_layer_norm(Checker& ck, int64_t m, int64_t groups, int64_t gs, int64_t pad, bool affine, bool in_place) {
+  const int64_t n = groups * gs;
+  const float eps = 1e-5f;
+  const std::string tag = fmt("m=%lld groups=%lld gs=%lld pad=%lld affine=%d in_place=%d", (long long)m,
+                              (long long)groups, (long long)gs, (long long)pad, affine, in_place);
+  const Mat x = Mat::random(m, n, n + pad, -3.0f, 2.0f);
+  const auto gamma = harness::random_vec(n, rng, 0.5f, 1.5f), beta = harness::random_vec(n, rng);
+  const float* gp = affine ? gamma.data() : nullptr;
+  const float* bp = affine ? beta.data() : nullptr;
+
+  struct Fwd {
+    Mat y;
+    std::vector<float> mean, rstd;
+  };
+  // In place: y is a copy of x with the same stride, normalized over itself.
+  const Fwd f0{in_place ? x : Mat::poisoned(m, n, n + 2 * pad), harness::poisoned(m * groups),
+               harness::poisoned(m * groups)};
+  auto [fref, fgot] = both(f0, [&](Fwd& f) {
+    lrn4j_layer_norm_forward(m, groups, gs, in_place ? f.y.data() : x.data(), in_place ? f.y.ld : x.ld, gp, bp, eps,
+                             f.y.data(), f.y.ld, f.mean.data(), f.rstd.data());
+  });
+  compare(ck, "layer_norm y " + tag, fgot.y, fref.y, 1e-5, 1e-5);
+  compare_vec(ck, "layer_norm mean " + tag, fgot.mean, fref.mean, 1e-6, 1e-5);
+  compare_vec(ck, "layer_norm rstd " + tag, fgot.rstd, fref.rstd, 1e-6, 1e-5);
+
+  const Mat dy = Mat::random(m, n, n + pad);
+  struct Bwd {
+    Mat dx;
+    std::vector<float> dgamma, dbeta;
+  };
+  const Bwd b0{Mat::poisoned(m, n, n + 3 * pad), harness::random_vec(n, rng), harness::random_vec(n, rng)};
+  auto [bref, bgot] = both(b0, [&](Bwd& b) {
+    lrn4j_layer_norm_backward(m, groups, gs, x.data(), x.ld, gp, fref.mean.data(), fref.rstd.data(), dy.data(),
+                              dy.ld, b.dx.data(), b.dx.ld, affine ? b.dgamma.data() : nullptr, b.dbeta.data());
+  });
+  compare(ck, "layer_norm dx " + tag, bgot.dx, bref.dx, 1e-5 * (1 + gs / 64.0), 1e-4);
+  compare_vec(ck, "layer_norm dgamma " + tag, bgot.dgamma, bref.dgamma, 1e-5 * (1 + m / 16.0), 1e-5);
+  compare_vec(ck, "layer_norm dbeta " + tag, bgot.dbeta, bref.dbeta, 1e-5 * (1 + m / 16.0), 1e-5);
+}
+
+void check_layer_norms(Checker& ck) {
+  int config = 0;
+  for (int64_t m : {1, 3, 17, 64}) {
+    for (int64_t groups : {1, 3}) {
+      for (int64_t gs : {1, 7, 8, 9, 33, 129, 256}) {
+        const int c = config++;
+        check_layer_norm(ck, m, groups, gs, (c % 3) * 2, c % 2 == 0, c % 5 == 0);
+      }
+    }
+  }
+}
+
+// ---- thread-count determinism -------------------------------------------------------------------------
+
+template <class F>
+void check_threads_bitwise(Checker& ck, const std::string& what, size_t n, F run) {
+  const int saved = lrn4j_num_threads();
+  lrn4j_set_isa(LRN4J_ISA_AVX2);
+  lrn4j_set_num_threads(1);
+  std::vector<float> one = run();
+  lrn4j_set_num_threads(2);
+  std::vector<float> two = run();
+  lrn4j_set_num_threads(saved);
+  expect(ck, one.size() == n && two.size() == n && std::memcmp(one.data(), two.data(), n * sizeof(float)) == 0,
+         what + ": 1 and 2 threads differ");
+}
+
+void check_determinism(Checker& ck) {
+  // Tall (rows split), wide (columns split) and small-M shapes.
+  const int64_t shapes[][3] = {{300, 517, 200}, {40, 2000, 300}, {12, 3000, 100}, {1000, 20, 700}};
+  for (const auto& s : shapes) {
+    for (int tb = 0; tb < 2; ++tb) {
+      const int64_t m = s[0], n = s[1], k = s[2];
+      const Mat a = Mat::random(m, k, k);
+      const Mat b = tb ? Mat::random(n, k, k) : Mat::random(k, n, n);
+      const auto bias = harness::random_vec(n, rng);
+      check_threads_bitwise(ck, fmt("gemm %lldx%lldx%lld tb=%d", (long long)m, (long long)n, (long long)k, tb),
+                            m * n, [&] {
+                              auto c = harness::poisoned(m * n);
+                              lrn4j_gemm(0, tb, m, n, k, a.data(), k, b.data(), b.ld, bias.data(), 0, c.data(), n);
+                              return c;
+                            });
+    }
+  }
+
+  const int64_t T = 33, B = 8, H = 129;
+  const Mat g = Mat::random(T * B, 3 * H, 3 * H, -2.0f, 2.0f);
+  const auto h0 = harness::random_vec(B * H, rng);
+  std::vector<int32_t> len(B);
+  for (int64_t b = 0; b < B; ++b) len[b] = static_cast<int32_t>(1 + (b * 5) % T);
+  check_threads_bitwise(ck, "scan forward", T * B * H, [&] {
+    auto hs = harness::poisoned(T * B * H);
+    lrn4j_lrn_scan_forward(T, B, H, g.data(), g.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, hs.data(), H, nullptr);
+    return hs;
+  });
+  auto hs = harness::poisoned(T * B * H);
+  lrn4j_lrn_scan_forward(T, B, H, g.data(), g.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, hs.data(), H, nullptr);
+  const auto dhs = harness::random_vec(T * B * H, rng);
+  check_threads_bitwise(ck, "scan backward", T * B * 3 * H + B * H, [&] {
+    auto out = harness::poisoned(T * B * 3 * H + B * H);
+    lrn4j_lrn_scan_backward(T, B, H, g.data(), g.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, hs.data(), H,
+                            dhs.data(), H, nullptr, out.data(), 3 * H, out.data() + T * B * 3 * H);
+    return out;
+  });
+
+  const int64_t m = 512, groups = 3, gs = 100, n = groups * gs;
+  const Mat x = Mat::random(m, n, n);
+  const Mat dy = Mat::random(m, n, n);
+  check_threads_bitwise(ck, "layer_norm", m * n + 2 * m * groups + m * n + 2 * n, [&] {
+    std::vector<float> out(m * n + 2 * m * groups + m * n + 2 * n, 0.0f);
+    float* y = out.data();
+    float* mean = y + m * n;
+    float* rstd = mean + m * groups;
+    float* dx = rstd + m * groups;
+    float* dgamma = dx + m * n;
+    lrn4j_layer_norm_forward(m, groups, gs, x.data(), n, nullptr, nullptr, 1e-5f, y, n, mean, rstd);
+    lrn4j_layer_norm_backward(m, groups, gs, x.data(), n, nullptr, mean, rstd, dy.data(), n, dx, n, dgamma,
+                              dgamma + n);
+    return out;
+  });
+}
+
+}  // namespace
+
+int main() {
+  Checker ck;
+  const bool have_avx2 = (lrn4j_cpu_features() & LRN4J_CPU_AVX2) != 0;
+
+  check_library_state(ck, have_avx2);
+  for (int act : {LRN4J_ACT_TANH, LRN4J_ACT_IDENTITY}) {
+    for (bool reverse : {false, true}) fd_scan(ck, act, reverse);
+  }
+  fd_layer_norm(ck);
+
+  if (!have_avx2) {
+    if (ck.failures) return ck.exit_code("test_cpu_kernels");
+    std::printf("test_cpu_kernels: reference checks passed; no AVX2 on this CPU, AVX2 parity skipped\n");
+    return harness::kSkip;
+  }
+  check_gemms(ck);
+  check_col_sums(ck);
+  check_scans(ck);
+  check_layer_norms(ck);
+  check_determinism(ck);
+  return ck.exit_code("test_cpu_kernels");
+}
