@@ -28,7 +28,10 @@ public final class Backends {
     /** The selected backend (selecting it on first call). */
     public static synchronized Backend get() {
         if (selected == null) {
-            select();
+            Choice c = choose(System.getProperty(PROPERTY));
+            selected = c.backend();
+            reason = c.reason();
+            LOG.log(Level.INFO, "lrn4j backend: {0} ({1})", selected.description(), reason);
         }
         return selected;
     }
@@ -39,29 +42,34 @@ public final class Backends {
         return reason;
     }
 
-    private static void select() {
-        String forced = System.getProperty(PROPERTY);
+    /** A backend and why it was chosen. */
+    record Choice(Backend backend, String reason) {
+    }
+
+    /**
+     * The selection rule: the forced backend if {@code forced} names one (an error if it cannot load),
+     * else the first of cuda, native, java that loads.
+     */
+    static Choice choose(String forced) {
         if (forced != null && !forced.isBlank()) {
             String name = forced.trim().toLowerCase(Locale.ROOT);
             try {
-                selected = byName(name);
+                return new Choice(byName(name), "forced by -D" + PROPERTY + "=" + name);
             } catch (IllegalStateException e) {
                 throw new IllegalStateException("-D" + PROPERTY + "=" + name + " was requested but " + e.getMessage(), e);
             }
-            reason = "forced by -D" + PROPERTY + "=" + name;
-        } else {
-            List<String> skipped = new ArrayList<>();
-            for (String name : List.of("cuda", "native", "java")) {
-                try {
-                    selected = byName(name);
-                    break;
-                } catch (IllegalStateException e) {
-                    skipped.add(name + ": " + e.getMessage());
-                }
-            }
-            reason = skipped.isEmpty() ? "the best available" : "automatic; skipped " + String.join("; ", skipped);
         }
-        LOG.log(Level.INFO, "lrn4j backend: {0} ({1})", selected.description(), reason);
+        List<String> skipped = new ArrayList<>();
+        for (String name : List.of("cuda", "native", "java")) {
+            try {
+                Backend b = byName(name);
+                return new Choice(b, skipped.isEmpty() ? "the best available" : "automatic; skipped "
+                        + String.join("; ", skipped));
+            } catch (IllegalStateException e) {
+                skipped.add(name + ": " + e.getMessage());
+            }
+        }
+        throw new IllegalStateException("no backend can run: " + String.join("; ", skipped));
     }
 
     /**

@@ -26,6 +26,18 @@ class BackendSelectionTest {
     }
 
     @Test
+    void forcingABackendSelectsItOrSaysWhyNot() {
+        assertEquals("java", Backends.choose("java").backend().name());
+        assertTrue(Backends.choose(" Native ").reason().contains("forced by -Dlrn4j.backend=native"));
+        Backends.Probe cuda = Backends.probeAll().stream().filter(p -> p.name().equals("cuda")).findFirst().orElseThrow();
+        if (!cuda.available()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Backends.choose("cuda"));
+            assertTrue(e.getMessage().startsWith("-Dlrn4j.backend=cuda was requested but "), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> Backends.choose("gpu"));
+    }
+
+    @Test
     void unknownNameIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.byName("tpu"));
         assertTrue(e.getMessage().contains("use java, native or cuda"));
