@@ -47,15 +47,15 @@ struct Gemm {
   const float* b_at(int64_t p, int64_t j) const { return trans_b ? b + j * ldb + p : b + p * ldb + j; }
 };
 
-// 64-byte aligned scratch owned by one thread for one call.
+// 64-byte aligned scratch owned by one thread for one call; empty when the allocation failed.
 struct Scratch {
   std::unique_ptr<float, decltype(&std::free)> p{nullptr, &std::free};
   explicit Scratch(int64_t floats) {
     const size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
     p.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-    if (!p) std::abort();
   }
   float* get() const { return p.get(); }
+  explicit operator bool() const { return p != nullptr; }
 };
 
 // How a tile is written at the end of one KC block: bias (NULL, or the tile's first column of it) is
@@ -293,11 +293,16 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
     const int64_t m1 = std::min(m, split(tiles_m, grid.rows, pr + 1) * kMR);
     const int64_t n0 = split(tiles_n, grid.cols, pn) * kNR;
     const int64_t n1 = std::min(n, split(tiles_n, grid.cols, pn + 1) * kNR);
-    if (small_m) {
-      Scratch a_buf(kKC * kMR), b_buf(kKC * kNR);
+    Scratch a_buf(small_m ? kKC * kMR : kMC * kKC);
+    Scratch b_buf(small_m ? kKC * kNR : kKC * std::min(kNC, (n1 - n0 + kNR - 1) / kNR * kNR));
+    if (!a_buf || !b_buf) {
+      // Out of memory for the packing buffers: this thread's rectangle is computed by the reference
+      // loops, which need none, rather than failing the call (the process must not die on it).
+      ref::gemm(trans_a, trans_b, m1 - m0, n1 - n0, k, g.a_at(m0, 0), lda, g.b_at(0, n0), ldb,
+                bias ? bias + n0 : nullptr, accumulate, c + m0 * ldc + n0, ldc, 1);
+    } else if (small_m) {
       gemm_small_m(g, n0, n1, a_buf.get(), b_buf.get());
     } else {
-      Scratch a_buf(kMC * kKC), b_buf(kKC * std::min(kNC, (n1 - n0 + kNR - 1) / kNR * kNR));
       gemm_packed(g, m0, m1, n0, n1, a_buf.get(), b_buf.get());
     }
   }

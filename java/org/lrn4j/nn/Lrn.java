@@ -11,7 +11,6 @@ import org.lrn4j.backend.Activation;
 import org.lrn4j.backend.Backend;
 import org.lrn4j.backend.Backends;
 import org.lrn4j.tensor.DType;
-import org.lrn4j.tensor.Device;
 import org.lrn4j.tensor.Tensor;
 
 /**
@@ -578,10 +577,10 @@ public final class Lrn implements AutoCloseable {
         int hidden = hiddenSize;
         int width = gateWidth();
         int outWidth = outputSize();
-        double[] gates = hostValues(result.caches[layer].gates);
-        double[] states = hostValues(result.caches[layer].output);
-        double[] init = result.initialState == null ? null : hostValues(result.initialState);
-        int[] len = result.lengths == null ? null : hostInts(result.lengths);
+        double[] gates = result.caches[layer].gates.toDoubleArray();
+        double[] states = result.caches[layer].output.toDoubleArray();
+        double[] init = result.initialState == null ? null : result.initialState.toDoubleArray();
+        int[] len = result.lengths == null ? null : result.lengths.toIntArray();
         boolean reverse = direction == 1;
         long stateBase = (long) (layer * directions + direction) * batch * hidden;
         Tensor weights = Tensor.host(DType.FLOAT64, steps, steps, batch, hidden);
@@ -618,24 +617,6 @@ public final class Lrn implements AutoCloseable {
 
     private static double sigmoid(double x) {
         return 1.0 / (1.0 + Math.exp(-x));
-    }
-
-    private static double[] hostValues(Tensor t) {
-        if (t.device() == Device.HOST) {
-            return t.toDoubleArray();
-        }
-        try (Tensor h = t.copyToHost()) {
-            return h.toDoubleArray();
-        }
-    }
-
-    private static int[] hostInts(Tensor t) {
-        if (t.device() == Device.HOST) {
-            return t.toIntArray();
-        }
-        try (Tensor h = t.copyToHost()) {
-            return h.toIntArray();
-        }
     }
 
     @Override

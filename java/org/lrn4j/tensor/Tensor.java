@@ -228,8 +228,13 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    /** All elements as floats; host tensors only. */
+    /** All elements as floats (a device tensor is copied to the host first). */
     public float[] toFloatArray() {
+        if (device() != Device.HOST) {
+            try (Tensor h = copyToHost()) {
+                return h.toFloatArray();
+            }
+        }
         float[] out = new float[Math.toIntExact(numel)];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) get(i);
@@ -237,15 +242,25 @@ public final class Tensor implements AutoCloseable {
         return out;
     }
 
-    /** All elements as doubles; host tensors only. */
+    /** All elements as doubles (a device tensor is copied to the host first). */
     public double[] toDoubleArray() {
+        if (device() != Device.HOST) {
+            try (Tensor h = copyToHost()) {
+                return h.toDoubleArray();
+            }
+        }
         double[] out = new double[Math.toIntExact(numel)];
         read(0, out, 0, out.length);
         return out;
     }
 
-    /** All elements as ints (rounded toward zero for floating types); host tensors only. */
+    /** All elements as ints, rounded toward zero (a device tensor is copied to the host first). */
     public int[] toIntArray() {
+        if (device() != Device.HOST) {
+            try (Tensor h = copyToHost()) {
+                return h.toIntArray();
+            }
+        }
         int[] out = new int[Math.toIntExact(numel)];
         for (int i = 0; i < out.length; i++) {
             out[i] = (int) get(i);
