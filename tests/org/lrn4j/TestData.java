@@ -35,9 +35,12 @@ public final class TestData {
         return t;
     }
 
-    /** The non-reference backends: native (must load) and CUDA (skipped with its reason where it cannot). */
+    /**
+     * The backends checked against {@link org.lrn4j.backend.ReferenceBackend}: java and native (must load)
+     * and CUDA (skipped with its reason where it cannot).
+     */
     public static List<String> acceleratedBackends() {
-        return List.of("native", "cuda");
+        return List.of("java", "native", "cuda");
     }
 
     /** The backend of that name, or the test is skipped (CUDA only) with the reason it cannot run. */

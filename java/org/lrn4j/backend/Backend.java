@@ -7,9 +7,10 @@ import org.lrn4j.tensor.Device;
 import org.lrn4j.tensor.Tensor;
 
 /**
- * Every kernel the layers need, behind one interface with three implementations: {@link JavaBackend}
- * (the readable reference and the fallback), {@link NativeBackend} (C++ AVX2/FMA kernels) and
- * {@link CudaBackend}. The public methods validate every argument here, once, and only then call the
+ * Every kernel the layers need, behind one interface with three implementations that {@link Backends}
+ * offers: {@link JavaBackend} (pure Java, the fallback), {@link NativeBackend} (C++ AVX2/FMA kernels) and
+ * {@link CudaBackend}; beside them {@link ReferenceBackend}, the readable reference they are all tested
+ * against. The public methods validate every argument here, once, and only then call the
  * implementation, which may assume valid input: a bad call is an {@link IllegalArgumentException} or
  * {@link IllegalStateException} with a message, never a native crash.
  *
@@ -18,7 +19,7 @@ import org.lrn4j.tensor.Tensor;
  */
 public abstract class Backend {
 
-    /** "java", "native" or "cuda". */
+    /** "java", "native", "cuda" or "reference". */
     public abstract String name();
 
     /** Where this backend's tensors live. */

@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /**
  * Chooses the backend once, lazily, and logs which and why: CUDA when a device and the CUDA library load,
- * else the native CPU kernels, else the Java reference. {@code -Dlrn4j.backend=java|native|cuda} forces
+ * else the native CPU kernels, else the pure-Java kernels. {@code -Dlrn4j.backend=java|native|cuda} forces
  * one; forcing one that cannot load is an error, not a silent fallback.
  */
 public final class Backends {

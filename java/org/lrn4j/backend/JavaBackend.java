@@ -1,21 +1,66 @@
 package org.lrn4j.backend;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 import org.lrn4j.tensor.DType;
 import org.lrn4j.tensor.Device;
+import org.lrn4j.tensor.HostStorage;
 import org.lrn4j.tensor.Tensor;
 
 /**
- * The readable reference: every kernel written as the plain loops of its definition, computed in double
- * precision for FLOAT32 and FLOAT64 tensors alike. Native and CUDA kernels are tested against it, and it
- * is the fallback wherever no native library loads. Views are copied into dense double arrays, computed,
- * and written back.
+ * The pure-Java fallback, used wherever no native library loads: FLOAT32 kernels in plain Java 17 that
+ * the JIT vectorises, on several threads ({@link KernelThreads}; results do not depend on their number).
+ * FLOAT64 calls go to {@link ReferenceBackend}, which computes in double anyway.
+ *
+ * <p>Views move between a tensor's direct buffer and reusable per-thread float arrays with bulk
+ * transfers (one per row segment); no hot loop touches the buffer element by element. The GEMM is
+ * {@link JavaGemm}. The scan works on one (batch row, block of hidden units) per task with time
+ * outside and hidden units innermost, in float, with the vectorisable activations of
+ * {@link FloatActivations}; layer norm keeps its statistics in double, as in the reference.
+ *
+ * <p>System property read once, at first use: {@code lrn4j.threads} (kernel threads, default: all
+ * processors), shared with the native backend.
  */
 public final class JavaBackend extends Backend {
     public static final JavaBackend INSTANCE = new JavaBackend();
 
+    private static final ReferenceBackend REFERENCE = ReferenceBackend.INSTANCE;
+    /** Hidden units per scan task, so that a batch of one still splits across threads. */
+    private static final int SCAN_BLOCK = 128;
+    /** Rows per layer-norm task. */
+    private static final int ROW_BLOCK = 16;
+    /** Columns per column-sum (and dgamma/dbeta) task. */
+    private static final int COL_BLOCK = 256;
+
+    // Per-thread working rows, numbered only so that one task can hold several at once.
+    private static final ThreadLocal<float[]> ROW_1 = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> ROW_2 = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> ROW_3 = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> ROW_4 = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> ROW_5 = new ThreadLocal<>();
+    private static final ThreadLocal<float[][]> SCAN_ROWS = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> SUMS = new ThreadLocal<>();
+
+    private KernelThreads threads;
+
     private JavaBackend() {
+    }
+
+    private synchronized KernelThreads pool() {
+        if (threads == null) {
+            threads = new KernelThreads(KernelThreads.configured());
+        }
+        return threads;
+    }
+
+    public int threads() {
+        return pool().threads();
+    }
+
+    /** Sets the number of kernel threads (>= 1). Results do not depend on it. */
+    public void setThreads(int n) {
+        pool().setThreads(n);
     }
 
     @Override
@@ -30,7 +75,7 @@ public final class JavaBackend extends Backend {
 
     @Override
     public String description() {
-        return "pure Java reference kernels (double-precision arithmetic, 1 thread)";
+        return "pure Java kernels (float32 vectorised by the JIT, " + threads() + " threads)";
     }
 
     @Override
@@ -43,173 +88,79 @@ public final class JavaBackend extends Backend {
         return Tensor.host(dtype, shape);
     }
 
-    /** Reads a rows×cols view into a dense row-major array. */
-    private static double[] load(Tensor t, long offset, int rows, int cols, int ld) {
-        double[] out = new double[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            t.read(offset + (long) r * ld, out, r * cols, cols);
+    /**
+     * The elements of a validated FLOAT32 host tensor (null stays null). Host storage is in native byte
+     * order, so this view's bulk get and put are plain memory copies; absolute indices leave the
+     * view's position alone, so tasks on several threads may share it.
+     */
+    private static FloatBuffer floats(Tensor t) {
+        return t == null ? null : ((HostStorage) t.storage()).buffer().asFloatBuffer();
+    }
+
+    /** The first n elements of a FLOAT32 host tensor in a new array (null stays null). */
+    private static float[] copyOf(Tensor t, int n) {
+        if (t == null) {
+            return null;
         }
+        float[] out = new float[n];
+        floats(t).get(0, out, 0, n);
         return out;
     }
 
-    /** Writes a dense row-major array into a rows×cols view. */
-    private static void store(Tensor t, long offset, int rows, int cols, int ld, double[] values) {
-        for (int r = 0; r < rows; r++) {
-            t.write(offset + (long) r * ld, values, r * cols, cols);
-        }
+    /** A per-thread array of at least n floats (contents undefined). */
+    private static float[] scratch(ThreadLocal<float[]> slot, int n) {
+        return JavaGemm.scratch(slot, n);
     }
 
-    private static double[] loadOrNull(Tensor t, long offset, int rows, int cols) {
-        return t == null ? null : load(t, offset, rows, cols, cols);
+    private static boolean reference(Tensor t) {
+        return t.dtype() == DType.FLOAT64;
     }
+
+    // Tensors have at most HostStorage.MAX_BYTES bytes, so element offsets validated by Backend fit an int.
 
     @Override
     protected void gemmImpl(boolean transA, boolean transB, int m, int n, int k,
                             Tensor a, long aOffset, int lda, Tensor b, long bOffset, int ldb,
                             Tensor bias, boolean accumulate, Tensor c, long cOffset, int ldc) {
-        double[] opA = transA ? transpose(load(a, aOffset, k, m, lda), k, m) : load(a, aOffset, m, k, lda);
-        double[] opB = transB ? transpose(load(b, bOffset, n, k, ldb), n, k) : load(b, bOffset, k, n, ldb);
-        double[] biasv = loadOrNull(bias, 0, 1, n);
-        double[] out = accumulate ? load(c, cOffset, m, n, ldc) : new double[m * n];
-        double[] row = new double[n];
-        for (int i = 0; i < m; i++) {
-            Arrays.fill(row, 0.0);
-            for (int p = 0; p < k; p++) {
-                double aip = opA[i * k + p];
-                int bp = p * n;
-                for (int j = 0; j < n; j++) {
-                    row[j] += aip * opB[bp + j];
-                }
-            }
-            for (int j = 0; j < n; j++) {
-                out[i * n + j] += row[j] + (biasv == null ? 0.0 : biasv[j]);
-            }
+        if (reference(c)) {
+            REFERENCE.gemmImpl(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, bias, accumulate,
+                    c, cOffset, ldc);
+            return;
         }
-        store(c, cOffset, m, n, ldc, out);
+        JavaGemm.gemm(pool(), transA, transB, m, n, k, floats(a), (int) aOffset, lda, floats(b), (int) bOffset,
+                ldb, floats(bias), accumulate, floats(c), (int) cOffset, ldc);
     }
 
-    private static double[] transpose(double[] x, int rows, int cols) {
-        double[] t = new double[rows * cols];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                t[c * rows + r] = x[r * cols + c];
-            }
-        }
-        return t;
-    }
-
+    /** Each task sums a block of columns over all rows, in row order, in float. */
     @Override
     protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out) {
-        double[] x = load(a, aOffset, m, n, lda);
-        double[] sum = accumulate ? load(out, 0, 1, n, n) : new double[n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                sum[j] += x[i * n + j];
-            }
+        if (reference(out)) {
+            REFERENCE.colSumImpl(m, n, a, aOffset, lda, accumulate, out);
+            return;
         }
-        store(out, 0, 1, n, n, sum);
-    }
-
-    static double sigmoid(double x) {
-        return 1.0 / (1.0 + Math.exp(-x));
-    }
-
-    @Override
-    protected void lrnScanForwardImpl(int steps, int batch, int hidden,
-                                      Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
-                                      Tensor lengths, Activation act, boolean reverse,
-                                      Tensor hs, long hsOffset, int ldh, Tensor hLast, long hLastOffset) {
-        int rows = steps * batch;
-        int w = 3 * hidden;
-        double[] gates = load(g, gOffset, rows, w, ldg);
-        double[] out = new double[rows * hidden];
-        double[] state = h0 == null ? new double[batch * hidden] : load(h0, h0Offset, batch, hidden, hidden);
-        int[] len = lengthsOf(lengths, batch, steps);
-        boolean single = hs.dtype() == DType.FLOAT32;
-        for (int s = 0; s < steps; s++) {
-            int t = reverse ? steps - 1 - s : s;
-            for (int b = 0; b < batch; b++) {
-                int row = t * batch + b;
-                for (int j = 0; j < hidden; j++) {
-                    int at = b * hidden + j;
-                    if (t < len[b]) {
-                        double hp = state[at];
-                        double q = gates[row * w + j];
-                        double k = gates[row * w + hidden + j];
-                        double v = gates[row * w + 2 * hidden + j];
-                        double i = sigmoid(k + hp);
-                        double f = sigmoid(q - hp);
-                        double c = i * v + f * hp;
-                        double h = act == Activation.TANH ? Math.tanh(c) : c;
-                        // The carried state has the tensor's precision, as it has in the float kernels, so a
-                        // sequence fed in chunks (state stored between calls) matches feeding it whole.
-                        state[at] = single ? (float) h : h;
-                    }
-                    out[row * hidden + j] = state[at];
+        FloatBuffer x = floats(a);
+        FloatBuffer o = floats(out);
+        int base = (int) aOffset;
+        pool().run((n + COL_BLOCK - 1) / COL_BLOCK, t -> {
+            int j0 = t * COL_BLOCK;
+            int w = Math.min(COL_BLOCK, n - j0);
+            float[] sum = scratch(SUMS, w);
+            float[] row = scratch(ROW_1, w);
+            Arrays.fill(sum, 0, w, 0f);
+            for (int i = 0; i < m; i++) {
+                x.get(base + i * lda + j0, row, 0, w);
+                for (int j = 0; j < w; j++) {
+                    sum[j] += row[j];
                 }
             }
-        }
-        store(hs, hsOffset, rows, hidden, ldh, out);
-        if (hLast != null) {
-            store(hLast, hLastOffset, batch, hidden, hidden, state);
-        }
-    }
-
-    @Override
-    protected void lrnScanBackwardImpl(int steps, int batch, int hidden,
-                                       Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
-                                       Tensor lengths, Activation act, boolean reverse,
-                                       Tensor hs, long hsOffset, int ldh,
-                                       Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
-                                       Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
-        int rows = steps * batch;
-        int w = 3 * hidden;
-        double[] gates = load(g, gOffset, rows, w, ldg);
-        double[] states = load(hs, hsOffset, rows, hidden, ldh);
-        double[] init = h0 == null ? new double[batch * hidden] : load(h0, h0Offset, batch, hidden, hidden);
-        double[] dstates = dhs == null ? new double[rows * hidden] : load(dhs, dhsOffset, rows, hidden, lddh);
-        double[] carry = dhLast == null ? new double[batch * hidden]
-                : load(dhLast, dhLastOffset, batch, hidden, hidden);
-        double[] dgates = new double[rows * w];
-        int[] len = lengthsOf(lengths, batch, steps);
-        // Walk the steps in the opposite of the forward processing order.
-        for (int s = steps - 1; s >= 0; s--) {
-            int t = reverse ? steps - 1 - s : s;
-            // The step processed just before t in forward order holds the previous state.
-            int prev = reverse ? t + 1 : t - 1;
-            boolean first = prev < 0 || prev >= steps;
-            for (int b = 0; b < batch; b++) {
-                int row = t * batch + b;
-                for (int j = 0; j < hidden; j++) {
-                    int at = b * hidden + j;
-                    double dh = dstates[row * hidden + j] + carry[at];
-                    if (t >= len[b]) {
-                        carry[at] = dh;
-                        continue;
-                    }
-                    double hp = first ? init[at] : states[(prev * batch + b) * hidden + j];
-                    double h = states[row * hidden + j];
-                    double q = gates[row * w + j];
-                    double k = gates[row * w + hidden + j];
-                    double v = gates[row * w + 2 * hidden + j];
-                    double i = sigmoid(k + hp);
-                    double f = sigmoid(q - hp);
-                    double dc = act == Activation.TANH ? dh * (1 - h * h) : dh;
-                    double di = dc * v;
-                    double df = dc * hp;
-                    double dk = di * i * (1 - i);
-                    double dq = df * f * (1 - f);
-                    dgates[row * w + j] = dq;
-                    dgates[row * w + hidden + j] = dk;
-                    dgates[row * w + 2 * hidden + j] = dc * i;
-                    carry[at] = dc * f + dk - dq;
+            if (accumulate) {
+                o.get(j0, row, 0, w);
+                for (int j = 0; j < w; j++) {
+                    sum[j] = row[j] + sum[j];
                 }
             }
-        }
-        store(dg, dgOffset, rows, w, lddg, dgates);
-        if (dh0 != null) {
-            store(dh0, dh0Offset, batch, hidden, hidden, carry);
-        }
+            o.put(j0, sum, 0, w);
+        });
     }
 
     private static int[] lengthsOf(Tensor lengths, int batch, int steps) {
@@ -220,94 +171,332 @@ public final class JavaBackend extends Backend {
         return len;
     }
 
+    /**
+     * Tasks: (batch row b, hidden units [j0, j0 + SCAN_BLOCK)); each walks time with its state in an
+     * array. The step is split into short loops, each storing one array at index j: C2 unrolls (and so
+     * vectorises) only loops with small bodies, and only when no store could feed another array's load.
+     */
+    @Override
+    protected void lrnScanForwardImpl(int steps, int batch, int hidden,
+                                      Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                      Tensor lengths, Activation act, boolean reverse,
+                                      Tensor hs, long hsOffset, int ldh, Tensor hLast, long hLastOffset) {
+        if (reference(g)) {
+            REFERENCE.lrnScanForwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse,
+                    hs, hsOffset, ldh, hLast, hLastOffset);
+            return;
+        }
+        FloatBuffer gates = floats(g);
+        FloatBuffer init = floats(h0);
+        FloatBuffer out = floats(hs);
+        FloatBuffer last = floats(hLast);
+        int[] len = lengthsOf(lengths, batch, steps);
+        boolean tanh = act == Activation.TANH;
+        int blocks = (hidden + SCAN_BLOCK - 1) / SCAN_BLOCK;
+        pool().run(batch * blocks, task -> {
+            int b = task / blocks;
+            int j0 = task % blocks * SCAN_BLOCK;
+            int w = Math.min(SCAN_BLOCK, hidden - j0);
+            float[][] rows = JavaGemm.scratchRows(SCAN_ROWS, 6, SCAN_BLOCK);
+            float[] h = rows[0];
+            float[] q = rows[1];
+            float[] k = rows[2];
+            float[] v = rows[3];
+            float[] i = rows[4];
+            float[] f = rows[5];
+            if (init == null) {
+                Arrays.fill(h, 0, w, 0f);
+            } else {
+                init.get((int) h0Offset + b * hidden + j0, h, 0, w);
+            }
+            for (int s = 0; s < steps; s++) {
+                int t = reverse ? steps - 1 - s : s;
+                int row = t * batch + b;
+                if (t < len[b]) {
+                    int at = (int) gOffset + row * ldg + j0;
+                    gates.get(at, q, 0, w);
+                    gates.get(at + hidden, k, 0, w);
+                    gates.get(at + 2 * hidden, v, 0, w);
+                    for (int j = 0; j < w; j++) {
+                        i[j] = FloatActivations.sigmoid(k[j] + h[j]);
+                    }
+                    for (int j = 0; j < w; j++) {
+                        f[j] = FloatActivations.sigmoid(q[j] - h[j]);
+                    }
+                    for (int j = 0; j < w; j++) {
+                        h[j] = i[j] * v[j] + f[j] * h[j];
+                    }
+                    if (tanh) {
+                        for (int j = 0; j < w; j++) {
+                            h[j] = FloatActivations.tanh(h[j]);
+                        }
+                    }
+                }
+                out.put((int) hsOffset + row * ldh + j0, h, 0, w);
+            }
+            if (last != null) {
+                last.put((int) hLastOffset + b * hidden + j0, h, 0, w);
+            }
+        });
+    }
+
+    /** Tasks and loop shape as in the forward scan, walking time in reverse. */
+    @Override
+    protected void lrnScanBackwardImpl(int steps, int batch, int hidden,
+                                       Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                       Tensor lengths, Activation act, boolean reverse,
+                                       Tensor hs, long hsOffset, int ldh,
+                                       Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                       Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        if (reference(g)) {
+            REFERENCE.lrnScanBackwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act,
+                    reverse, hs, hsOffset, ldh, dhs, dhsOffset, lddh, dhLast, dhLastOffset, dg, dgOffset, lddg,
+                    dh0, dh0Offset);
+            return;
+        }
+        FloatBuffer gates = floats(g);
+        FloatBuffer init = floats(h0);
+        FloatBuffer states = floats(hs);
+        FloatBuffer dstates = floats(dhs);
+        FloatBuffer dlast = floats(dhLast);
+        FloatBuffer dgates = floats(dg);
+        FloatBuffer dinit = floats(dh0);
+        int[] len = lengthsOf(lengths, batch, steps);
+        boolean tanh = act == Activation.TANH;
+        int blocks = (hidden + SCAN_BLOCK - 1) / SCAN_BLOCK;
+        pool().run(batch * blocks, task -> {
+            int b = task / blocks;
+            int j0 = task % blocks * SCAN_BLOCK;
+            int w = Math.min(SCAN_BLOCK, hidden - j0);
+            float[][] rows = JavaGemm.scratchRows(SCAN_ROWS, 13, SCAN_BLOCK);
+            float[] q = rows[0];
+            float[] k = rows[1];
+            float[] v = rows[2];
+            float[] h = rows[3];
+            float[] hp = rows[4];
+            float[] dh = rows[5];
+            float[] dc = rows[6];
+            float[] i = rows[7];
+            float[] f = rows[8];
+            float[] dq = rows[9];
+            float[] dk = rows[10];
+            float[] dv = rows[11];
+            // dL/dh of the state carried to the step processed before this one.
+            float[] carry = rows[12];
+            if (dlast == null) {
+                Arrays.fill(carry, 0, w, 0f);
+            } else {
+                dlast.get((int) dhLastOffset + b * hidden + j0, carry, 0, w);
+            }
+            for (int s = steps - 1; s >= 0; s--) {
+                int t = reverse ? steps - 1 - s : s;
+                // The step processed just before t in forward order holds the previous state.
+                int prev = reverse ? t + 1 : t - 1;
+                boolean first = prev < 0 || prev >= steps;
+                int row = t * batch + b;
+                int dgAt = (int) dgOffset + row * lddg + j0;
+                if (dstates == null) {
+                    Arrays.fill(dh, 0, w, 0f);
+                } else {
+                    dstates.get((int) dhsOffset + row * lddh + j0, dh, 0, w);
+                }
+                for (int j = 0; j < w; j++) {
+                    dh[j] = dh[j] + carry[j];
+                }
+                if (t >= len[b]) {
+                    // Past its length the state passed through unchanged and the gates were not used.
+                    System.arraycopy(dh, 0, carry, 0, w);
+                    Arrays.fill(dq, 0, w, 0f);
+                    dgates.put(dgAt, dq, 0, w);
+                    dgates.put(dgAt + hidden, dq, 0, w);
+                    dgates.put(dgAt + 2 * hidden, dq, 0, w);
+                    continue;
+                }
+                int at = (int) gOffset + row * ldg + j0;
+                gates.get(at, q, 0, w);
+                gates.get(at + hidden, k, 0, w);
+                gates.get(at + 2 * hidden, v, 0, w);
+                if (first && init == null) {
+                    Arrays.fill(hp, 0, w, 0f);
+                } else if (first) {
+                    init.get((int) h0Offset + b * hidden + j0, hp, 0, w);
+                } else {
+                    states.get((int) hsOffset + (prev * batch + b) * ldh + j0, hp, 0, w);
+                }
+                for (int j = 0; j < w; j++) {
+                    i[j] = FloatActivations.sigmoid(k[j] + hp[j]);
+                }
+                for (int j = 0; j < w; j++) {
+                    f[j] = FloatActivations.sigmoid(q[j] - hp[j]);
+                }
+                if (tanh) {
+                    states.get((int) hsOffset + row * ldh + j0, h, 0, w);
+                    for (int j = 0; j < w; j++) {
+                        dc[j] = dh[j] * (1 - h[j] * h[j]);
+                    }
+                } else {
+                    System.arraycopy(dh, 0, dc, 0, w);
+                }
+                for (int j = 0; j < w; j++) {
+                    dk[j] = dc[j] * v[j] * i[j] * (1 - i[j]);
+                }
+                for (int j = 0; j < w; j++) {
+                    dq[j] = dc[j] * hp[j] * f[j] * (1 - f[j]);
+                }
+                for (int j = 0; j < w; j++) {
+                    dv[j] = dc[j] * i[j];
+                }
+                for (int j = 0; j < w; j++) {
+                    carry[j] = dc[j] * f[j] + dk[j] - dq[j];
+                }
+                dgates.put(dgAt, dq, 0, w);
+                dgates.put(dgAt + hidden, dk, 0, w);
+                dgates.put(dgAt + 2 * hidden, dv, 0, w);
+            }
+            if (dinit != null) {
+                dinit.put((int) dh0Offset + b * hidden + j0, carry, 0, w);
+            }
+        });
+    }
+
+    /** Tasks: blocks of rows; statistics in double, as in the reference. */
     @Override
     protected void layerNormForwardImpl(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,
                                         Tensor gamma, Tensor beta, double eps, Tensor y, long yOffset, int ldy,
                                         Tensor mean, Tensor rstd) {
-        int width = groups * groupSize;
-        double[] in = load(x, xOffset, m, width, ldx);
-        double[] gam = loadOrNull(gamma, 0, 1, width);
-        double[] bet = loadOrNull(beta, 0, 1, width);
-        double[] out = new double[m * width];
-        double[] mu = new double[m * groups];
-        double[] rs = new double[m * groups];
-        for (int r = 0; r < m; r++) {
-            for (int grp = 0; grp < groups; grp++) {
-                int base = r * width + grp * groupSize;
-                double sum = 0;
-                for (int j = 0; j < groupSize; j++) {
-                    sum += in[base + j];
-                }
-                double mean0 = sum / groupSize;
-                double var = 0;
-                for (int j = 0; j < groupSize; j++) {
-                    double d = in[base + j] - mean0;
-                    var += d * d;
-                }
-                double rstd0 = 1.0 / Math.sqrt(var / groupSize + eps);
-                mu[r * groups + grp] = mean0;
-                rs[r * groups + grp] = rstd0;
-                for (int j = 0; j < groupSize; j++) {
-                    int c = grp * groupSize + j;
-                    double xhat = (in[base + j] - mean0) * rstd0;
-                    out[base + j] = (gam == null ? 1.0 : gam[c]) * xhat + (bet == null ? 0.0 : bet[c]);
-                }
-            }
+        if (reference(x)) {
+            REFERENCE.layerNormForwardImpl(m, groups, groupSize, x, xOffset, ldx, gamma, beta, eps, y, yOffset, ldy,
+                    mean, rstd);
+            return;
         }
-        store(y, yOffset, m, width, ldy, out);
-        store(mean, 0, m, groups, groups, mu);
-        store(rstd, 0, m, groups, groups, rs);
+        int width = groups * groupSize;
+        FloatBuffer in = floats(x);
+        FloatBuffer out = floats(y);
+        FloatBuffer mu = floats(mean);
+        FloatBuffer rs = floats(rstd);
+        float[] gam = copyOf(gamma, width);
+        float[] bet = copyOf(beta, width);
+        pool().run((m + ROW_BLOCK - 1) / ROW_BLOCK, task -> {
+            float[] row = scratch(ROW_1, width);
+            float[] res = scratch(ROW_3, width);
+            float[] stats = scratch(SUMS, 2 * groups);
+            for (int r = task * ROW_BLOCK; r < Math.min(m, (task + 1) * ROW_BLOCK); r++) {
+                // y may be x itself (in place): the whole row is read before any of it is written.
+                in.get((int) xOffset + r * ldx, row, 0, width);
+                for (int grp = 0; grp < groups; grp++) {
+                    int base = grp * groupSize;
+                    double sum = 0;
+                    for (int j = 0; j < groupSize; j++) {
+                        sum += row[base + j];
+                    }
+                    double mean0 = sum / groupSize;
+                    double var = 0;
+                    for (int j = 0; j < groupSize; j++) {
+                        double d = row[base + j] - mean0;
+                        var += d * d;
+                    }
+                    double rstd0 = 1.0 / Math.sqrt(var / groupSize + eps);
+                    stats[grp] = (float) mean0;
+                    stats[groups + grp] = (float) rstd0;
+                    for (int j = base; j < base + groupSize; j++) {
+                        double xhat = (row[j] - mean0) * rstd0;
+                        res[j] = (float) ((gam == null ? 1.0 : gam[j]) * xhat + (bet == null ? 0.0 : bet[j]));
+                    }
+                }
+                out.put((int) yOffset + r * ldy, res, 0, width);
+                mu.put(r * groups, stats, 0, groups);
+                rs.put(r * groups, stats, groups, groups);
+            }
+        });
     }
 
+    /**
+     * Two passes so that no two tasks add into the same element: dx by blocks of rows, then dgamma and
+     * dbeta by blocks of columns, each column summed over all rows in row order (in double).
+     */
     @Override
     protected void layerNormBackwardImpl(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,
                                          Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, long dyOffset,
                                          int lddy, Tensor dx, long dxOffset, int lddx,
                                          Tensor dgamma, Tensor dbeta) {
+        if (reference(x)) {
+            REFERENCE.layerNormBackwardImpl(m, groups, groupSize, x, xOffset, ldx, gamma, mean, rstd, dy, dyOffset,
+                    lddy, dx, dxOffset, lddx, dgamma, dbeta);
+            return;
+        }
         int width = groups * groupSize;
-        double[] in = load(x, xOffset, m, width, ldx);
-        double[] gam = loadOrNull(gamma, 0, 1, width);
-        double[] mu = load(mean, 0, m, groups, groups);
-        double[] rs = load(rstd, 0, m, groups, groups);
-        double[] grad = load(dy, dyOffset, m, width, lddy);
-        double[] out = new double[m * width];
-        double[] dgam = dgamma == null ? null : load(dgamma, 0, 1, width, width);
-        double[] dbet = dbeta == null ? null : load(dbeta, 0, 1, width, width);
-        for (int r = 0; r < m; r++) {
-            for (int grp = 0; grp < groups; grp++) {
-                int base = r * width + grp * groupSize;
-                double mean0 = mu[r * groups + grp];
-                double rstd0 = rs[r * groups + grp];
-                // dxhat = dy * gamma; dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
-                double sumD = 0;
-                double sumDX = 0;
-                for (int j = 0; j < groupSize; j++) {
-                    int c = grp * groupSize + j;
-                    double xhat = (in[base + j] - mean0) * rstd0;
-                    double dxhat = grad[base + j] * (gam == null ? 1.0 : gam[c]);
-                    sumD += dxhat;
-                    sumDX += dxhat * xhat;
-                    if (dgam != null) {
-                        dgam[c] += grad[base + j] * xhat;
+        FloatBuffer in = floats(x);
+        FloatBuffer grad = floats(dy);
+        FloatBuffer out = floats(dx);
+        float[] gam = copyOf(gamma, width);
+        float[] mu = copyOf(mean, m * groups);
+        float[] rs = copyOf(rstd, m * groups);
+        pool().run((m + ROW_BLOCK - 1) / ROW_BLOCK, task -> {
+            float[] row = scratch(ROW_1, width);
+            float[] drow = scratch(ROW_2, width);
+            float[] res = scratch(ROW_3, width);
+            for (int r = task * ROW_BLOCK; r < Math.min(m, (task + 1) * ROW_BLOCK); r++) {
+                in.get((int) xOffset + r * ldx, row, 0, width);
+                grad.get((int) dyOffset + r * lddy, drow, 0, width);
+                for (int grp = 0; grp < groups; grp++) {
+                    int base = grp * groupSize;
+                    double mean0 = mu[r * groups + grp];
+                    double rstd0 = rs[r * groups + grp];
+                    // dxhat = dy * gamma; dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+                    double sumD = 0;
+                    double sumDX = 0;
+                    for (int j = base; j < base + groupSize; j++) {
+                        double xhat = (row[j] - mean0) * rstd0;
+                        double dxhat = drow[j] * (gam == null ? 1.0 : gam[j]);
+                        sumD += dxhat;
+                        sumDX += dxhat * xhat;
                     }
-                    if (dbet != null) {
-                        dbet[c] += grad[base + j];
+                    double meanD = sumD / groupSize;
+                    double meanDX = sumDX / groupSize;
+                    for (int j = base; j < base + groupSize; j++) {
+                        double xhat = (row[j] - mean0) * rstd0;
+                        double dxhat = drow[j] * (gam == null ? 1.0 : gam[j]);
+                        res[j] = (float) (rstd0 * (dxhat - meanD - xhat * meanDX));
                     }
                 }
-                for (int j = 0; j < groupSize; j++) {
-                    int c = grp * groupSize + j;
-                    double xhat = (in[base + j] - mean0) * rstd0;
-                    double dxhat = grad[base + j] * (gam == null ? 1.0 : gam[c]);
-                    out[base + j] = rstd0 * (dxhat - sumD / groupSize - xhat * sumDX / groupSize);
+                out.put((int) dxOffset + r * lddx, res, 0, width);
+            }
+        });
+        if (dgamma == null && dbeta == null) {
+            return;
+        }
+        FloatBuffer dgam = floats(dgamma);
+        FloatBuffer dbet = floats(dbeta);
+        pool().run((width + COL_BLOCK - 1) / COL_BLOCK, task -> {
+            int c0 = task * COL_BLOCK;
+            int w = Math.min(COL_BLOCK, width - c0);
+            float[] row = scratch(ROW_1, w);
+            float[] drow = scratch(ROW_2, w);
+            double[] sumG = new double[w];
+            double[] sumB = new double[w];
+            for (int r = 0; r < m; r++) {
+                in.get((int) xOffset + r * ldx + c0, row, 0, w);
+                grad.get((int) dyOffset + r * lddy + c0, drow, 0, w);
+                for (int j = 0; j < w; j++) {
+                    int grp = r * groups + (c0 + j) / groupSize;
+                    sumG[j] += drow[j] * ((row[j] - (double) mu[grp]) * rs[grp]);
+                    sumB[j] += drow[j];
                 }
             }
+            addInto(dgam, c0, w, sumG, scratch(ROW_4, w));
+            addInto(dbet, c0, w, sumB, scratch(ROW_5, w));
+        });
+    }
+
+    /** target[c0 .. c0+w) += sums, rounded once to float (null target: nothing). */
+    private static void addInto(FloatBuffer target, int c0, int w, double[] sums, float[] buf) {
+        if (target == null) {
+            return;
         }
-        store(dx, dxOffset, m, width, lddx, out);
-        if (dgam != null) {
-            store(dgamma, 0, 1, width, width, dgam);
+        target.get(c0, buf, 0, w);
+        for (int j = 0; j < w; j++) {
+            buf[j] = (float) (buf[j] + sums[j]);
         }
-        if (dbet != null) {
-            store(dbeta, 0, 1, width, width, dbet);
-        }
+        target.put(c0, buf, 0, w);
     }
 }

@@ -11,7 +11,7 @@ import org.lrn4j.tensor.Tensor;
 /**
  * The C++ CPU kernels (scalar reference and AVX2/FMA, chosen at run time by CPU features; OpenMP
  * threads) called in place on off-heap host tensors through {@link NativeKernels}. FLOAT64 tensors,
- * which the native kernels do not compute, are handled by the Java reference kernels.
+ * which the native kernels do not compute, are handled by {@link ReferenceBackend}.
  *
  * <p>System properties read once at load: {@code lrn4j.threads} (kernel threads, default: all
  * processors) and {@code lrn4j.isa} ({@code scalar} or {@code avx2}, default: the best the CPU has).
@@ -47,18 +47,8 @@ public final class NativeBackend extends Backend {
     }
 
     private static void configure() {
-        String threads = System.getProperty("lrn4j.threads");
-        if (threads != null) {
-            int n;
-            try {
-                n = Integer.parseInt(threads.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalStateException("-Dlrn4j.threads must be a positive integer, got '" + threads + "'");
-            }
-            if (n < 1) {
-                throw new IllegalStateException("-Dlrn4j.threads must be >= 1, got " + n);
-            }
-            NativeKernels.setNumThreads(n);
+        if (System.getProperty("lrn4j.threads") != null) {
+            NativeKernels.setNumThreads(KernelThreads.configured());
         }
         String isa = System.getProperty("lrn4j.isa");
         if (isa != null) {
@@ -147,7 +137,7 @@ public final class NativeBackend extends Backend {
         return t.dtype() == DType.FLOAT64;
     }
 
-    private static final JavaBackend REFERENCE = JavaBackend.INSTANCE;
+    private static final ReferenceBackend REFERENCE = ReferenceBackend.INSTANCE;
 
     @Override
     protected void gemmImpl(boolean transA, boolean transB, int m, int n, int k,

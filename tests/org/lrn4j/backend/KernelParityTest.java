@@ -14,7 +14,7 @@ import org.lrn4j.tensor.DType;
 import org.lrn4j.tensor.Tensor;
 
 /**
- * Native and CUDA kernels against the Java reference on odd sizes and random data, outputs poisoned with
+ * The fast Java, native and CUDA kernels against the double-precision reference on odd sizes and random data, outputs poisoned with
  * NaN before each run: T ∈ {1, 2, 7, 33}, B ∈ {1, 3, 8}, H ∈ {1, 7, 8, 9, 33, 129}, D ∈ {1, 5, 64, 131}.
  */
 class KernelParityTest {
@@ -28,7 +28,7 @@ class KernelParityTest {
         return TestData.acceleratedBackends();
     }
 
-    private static final Backend REF = JavaBackend.INSTANCE;
+    private static final Backend REF = ReferenceBackend.INSTANCE;
 
     /** float32 accumulation over k terms of magnitude <= 1 against a double-precision reference. */
     private static double gemmTol(int k) {

@@ -10,11 +10,11 @@ import org.lrn4j.TestData;
 import org.lrn4j.TestData.On;
 import org.lrn4j.backend.Activation;
 import org.lrn4j.backend.Backend;
-import org.lrn4j.backend.JavaBackend;
+import org.lrn4j.backend.ReferenceBackend;
 import org.lrn4j.tensor.DType;
 import org.lrn4j.tensor.Tensor;
 
-/** The whole layer (stacked, bidirectional, layer norm, ragged) on native and CUDA against the Java reference. */
+/** The whole layer (stacked, bidirectional, layer norm, ragged) on java, native and CUDA against the reference. */
 class LrnBackendParityTest {
     static java.util.List<String> backends() {
         return TestData.acceleratedBackends();
@@ -56,7 +56,7 @@ class LrnBackendParityTest {
         try (Tensor x = TestData.random(rng, DType.FLOAT32, -1, 1, 7, 3, 13);
              Tensor h0 = TestData.random(rng, DType.FLOAT32, -1, 1, 4, 3, 33);
              Tensor dy = TestData.random(rng, DType.FLOAT32, -1, 1, 7, 3, 66)) {
-            double[][] want = pass(JavaBackend.INSTANCE, act, ln, x, h0, dy, lengths);
+            double[][] want = pass(ReferenceBackend.INSTANCE, act, ln, x, h0, dy, lengths);
             double[][] got = pass(backend, act, ln, x, h0, dy, lengths);
             String[] names = {"output", "final state", "d input", "d initial state"};
             for (int i = 0; i < want.length; i++) {

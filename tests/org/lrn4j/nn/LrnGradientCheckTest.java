@@ -8,7 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.lrn4j.TestData;
 import org.lrn4j.backend.Activation;
-import org.lrn4j.backend.JavaBackend;
+import org.lrn4j.backend.ReferenceBackend;
 import org.lrn4j.tensor.DType;
 import org.lrn4j.tensor.Tensor;
 
@@ -36,7 +36,7 @@ class LrnGradientCheckTest {
     })
     void backwardMatchesFiniteDifferences(Activation act, boolean layerNorm, boolean bidirectional, int layers) {
         SplittableRandom rng = new SplittableRandom(42);
-        try (Lrn lrn = Lrn.builder().backend(JavaBackend.INSTANCE).dtype(DType.FLOAT64).inputSize(D).hiddenSize(H)
+        try (Lrn lrn = Lrn.builder().backend(ReferenceBackend.INSTANCE).dtype(DType.FLOAT64).inputSize(D).hiddenSize(H)
                 .layers(layers).bidirectional(bidirectional).activation(act).layerNorm(layerNorm)
                 .initScale(0.6).seed(9).build()) {
             int states = layers * lrn.directions();

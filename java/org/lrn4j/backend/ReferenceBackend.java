@@ -1,0 +1,314 @@
+package org.lrn4j.backend;
+
+import java.util.Arrays;
+
+import org.lrn4j.tensor.DType;
+import org.lrn4j.tensor.Device;
+import org.lrn4j.tensor.Tensor;
+
+/**
+ * The readable reference: every kernel written as the plain loops of its definition, computed in double
+ * precision for FLOAT32 and FLOAT64 tensors alike. Every other backend (the fast pure-Java one included)
+ * is tested against it, and the others hand it their FLOAT64 calls. Views are copied into dense double
+ * arrays, computed, and written back. It is not offered by {@link Backends}: it is slow on purpose, and
+ * {@link JavaBackend} is the pure-Java fallback.
+ */
+public final class ReferenceBackend extends Backend {
+    public static final ReferenceBackend INSTANCE = new ReferenceBackend();
+
+    private ReferenceBackend() {
+    }
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public Device device() {
+        return Device.HOST;
+    }
+
+    @Override
+    public String description() {
+        return "pure Java reference kernels (double-precision arithmetic, 1 thread)";
+    }
+
+    @Override
+    public boolean supports(DType dtype) {
+        return dtype == DType.FLOAT32 || dtype == DType.FLOAT64;
+    }
+
+    @Override
+    public Tensor allocate(DType dtype, long... shape) {
+        return Tensor.host(dtype, shape);
+    }
+
+    /** Reads a rows×cols view into a dense row-major array. */
+    private static double[] load(Tensor t, long offset, int rows, int cols, int ld) {
+        double[] out = new double[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            t.read(offset + (long) r * ld, out, r * cols, cols);
+        }
+        return out;
+    }
+
+    /** Writes a dense row-major array into a rows×cols view. */
+    private static void store(Tensor t, long offset, int rows, int cols, int ld, double[] values) {
+        for (int r = 0; r < rows; r++) {
+            t.write(offset + (long) r * ld, values, r * cols, cols);
+        }
+    }
+
+    private static double[] loadOrNull(Tensor t, long offset, int rows, int cols) {
+        return t == null ? null : load(t, offset, rows, cols, cols);
+    }
+
+    @Override
+    protected void gemmImpl(boolean transA, boolean transB, int m, int n, int k,
+                            Tensor a, long aOffset, int lda, Tensor b, long bOffset, int ldb,
+                            Tensor bias, boolean accumulate, Tensor c, long cOffset, int ldc) {
+        double[] opA = transA ? transpose(load(a, aOffset, k, m, lda), k, m) : load(a, aOffset, m, k, lda);
+        double[] opB = transB ? transpose(load(b, bOffset, n, k, ldb), n, k) : load(b, bOffset, k, n, ldb);
+        double[] biasv = loadOrNull(bias, 0, 1, n);
+        double[] out = accumulate ? load(c, cOffset, m, n, ldc) : new double[m * n];
+        double[] row = new double[n];
+        for (int i = 0; i < m; i++) {
+            Arrays.fill(row, 0.0);
+            for (int p = 0; p < k; p++) {
+                double aip = opA[i * k + p];
+                int bp = p * n;
+                for (int j = 0; j < n; j++) {
+                    row[j] += aip * opB[bp + j];
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                out[i * n + j] += row[j] + (biasv == null ? 0.0 : biasv[j]);
+            }
+        }
+        store(c, cOffset, m, n, ldc, out);
+    }
+
+    private static double[] transpose(double[] x, int rows, int cols) {
+        double[] t = new double[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = x[r * cols + c];
+            }
+        }
+        return t;
+    }
+
+    @Override
+    protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out) {
+        double[] x = load(a, aOffset, m, n, lda);
+        double[] sum = accumulate ? load(out, 0, 1, n, n) : new double[n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                sum[j] += x[i * n + j];
+            }
+        }
+        store(out, 0, 1, n, n, sum);
+    }
+
+    static double sigmoid(double x) {
+        return 1.0 / (1.0 + Math.exp(-x));
+    }
+
+    @Override
+    protected void lrnScanForwardImpl(int steps, int batch, int hidden,
+                                      Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                      Tensor lengths, Activation act, boolean reverse,
+                                      Tensor hs, long hsOffset, int ldh, Tensor hLast, long hLastOffset) {
+        int rows = steps * batch;
+        int w = 3 * hidden;
+        double[] gates = load(g, gOffset, rows, w, ldg);
+        double[] out = new double[rows * hidden];
+        double[] state = h0 == null ? new double[batch * hidden] : load(h0, h0Offset, batch, hidden, hidden);
+        int[] len = lengthsOf(lengths, batch, steps);
+        boolean single = hs.dtype() == DType.FLOAT32;
+        for (int s = 0; s < steps; s++) {
+            int t = reverse ? steps - 1 - s : s;
+            for (int b = 0; b < batch; b++) {
+                int row = t * batch + b;
+                for (int j = 0; j < hidden; j++) {
+                    int at = b * hidden + j;
+                    if (t < len[b]) {
+                        double hp = state[at];
+                        double q = gates[row * w + j];
+                        double k = gates[row * w + hidden + j];
+                        double v = gates[row * w + 2 * hidden + j];
+                        double i = sigmoid(k + hp);
+                        double f = sigmoid(q - hp);
+                        double c = i * v + f * hp;
+                        double h = act == Activation.TANH ? Math.tanh(c) : c;
+                        // The carried state has the tensor's precision, as it has in the float kernels, so a
+                        // sequence fed in chunks (state stored between calls) matches feeding it whole.
+                        state[at] = single ? (float) h : h;
+                    }
+                    out[row * hidden + j] = state[at];
+                }
+            }
+        }
+        store(hs, hsOffset, rows, hidden, ldh, out);
+        if (hLast != null) {
+            store(hLast, hLastOffset, batch, hidden, hidden, state);
+        }
+    }
+
+    @Override
+    protected void lrnScanBackwardImpl(int steps, int batch, int hidden,
+                                       Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                       Tensor lengths, Activation act, boolean reverse,
+                                       Tensor hs, long hsOffset, int ldh,
+                                       Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                       Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        int rows = steps * batch;
+        int w = 3 * hidden;
+        double[] gates = load(g, gOffset, rows, w, ldg);
+        double[] states = load(hs, hsOffset, rows, hidden, ldh);
+        double[] init = h0 == null ? new double[batch * hidden] : load(h0, h0Offset, batch, hidden, hidden);
+        double[] dstates = dhs == null ? new double[rows * hidden] : load(dhs, dhsOffset, rows, hidden, lddh);
+        double[] carry = dhLast == null ? new double[batch * hidden]
+                : load(dhLast, dhLastOffset, batch, hidden, hidden);
+        double[] dgates = new double[rows * w];
+        int[] len = lengthsOf(lengths, batch, steps);
+        // Walk the steps in the opposite of the forward processing order.
+        for (int s = steps - 1; s >= 0; s--) {
+            int t = reverse ? steps - 1 - s : s;
+            // The step processed just before t in forward order holds the previous state.
+            int prev = reverse ? t + 1 : t - 1;
+            boolean first = prev < 0 || prev >= steps;
+            for (int b = 0; b < batch; b++) {
+                int row = t * batch + b;
+                for (int j = 0; j < hidden; j++) {
+                    int at = b * hidden + j;
+                    double dh = dstates[row * hidden + j] + carry[at];
+                    if (t >= len[b]) {
+                        carry[at] = dh;
+                        continue;
+                    }
+                    double hp = first ? init[at] : states[(prev * batch + b) * hidden + j];
+                    double h = states[row * hidden + j];
+                    double q = gates[row * w + j];
+                    double k = gates[row * w + hidden + j];
+                    double v = gates[row * w + 2 * hidden + j];
+                    double i = sigmoid(k + hp);
+                    double f = sigmoid(q - hp);
+                    double dc = act == Activation.TANH ? dh * (1 - h * h) : dh;
+                    double di = dc * v;
+                    double df = dc * hp;
+                    double dk = di * i * (1 - i);
+                    double dq = df * f * (1 - f);
+                    dgates[row * w + j] = dq;
+                    dgates[row * w + hidden + j] = dk;
+                    dgates[row * w + 2 * hidden + j] = dc * i;
+                    carry[at] = dc * f + dk - dq;
+                }
+            }
+        }
+        store(dg, dgOffset, rows, w, lddg, dgates);
+        if (dh0 != null) {
+            store(dh0, dh0Offset, batch, hidden, hidden, carry);
+        }
+    }
+
+    private static int[] lengthsOf(Tensor lengths, int batch, int steps) {
+        int[] len = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            len[b] = lengths == null ? steps : (int) lengths.get(b);
+        }
+        return len;
+    }
+
+    @Override
+    protected void layerNormForwardImpl(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,
+                                        Tensor gamma, Tensor beta, double eps, Tensor y, long yOffset, int ldy,
+                                        Tensor mean, Tensor rstd) {
+        int width = groups * groupSize;
+        double[] in = load(x, xOffset, m, width, ldx);
+        double[] gam = loadOrNull(gamma, 0, 1, width);
+        double[] bet = loadOrNull(beta, 0, 1, width);
+        double[] out = new double[m * width];
+        double[] mu = new double[m * groups];
+        double[] rs = new double[m * groups];
+        for (int r = 0; r < m; r++) {
+            for (int grp = 0; grp < groups; grp++) {
+                int base = r * width + grp * groupSize;
+                double sum = 0;
+                for (int j = 0; j < groupSize; j++) {
+                    sum += in[base + j];
+                }
+                double mean0 = sum / groupSize;
+                double var = 0;
+                for (int j = 0; j < groupSize; j++) {
+                    double d = in[base + j] - mean0;
+                    var += d * d;
+                }
+                double rstd0 = 1.0 / Math.sqrt(var / groupSize + eps);
+                mu[r * groups + grp] = mean0;
+                rs[r * groups + grp] = rstd0;
+                for (int j = 0; j < groupSize; j++) {
+                    int c = grp * groupSize + j;
+                    double xhat = (in[base + j] - mean0) * rstd0;
+                    out[base + j] = (gam == null ? 1.0 : gam[c]) * xhat + (bet == null ? 0.0 : bet[c]);
+                }
+            }
+        }
+        store(y, yOffset, m, width, ldy, out);
+        store(mean, 0, m, groups, groups, mu);
+        store(rstd, 0, m, groups, groups, rs);
+    }
+
+    @Override
+    protected void layerNormBackwardImpl(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,
+                                         Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, long dyOffset,
+                                         int lddy, Tensor dx, long dxOffset, int lddx,
+                                         Tensor dgamma, Tensor dbeta) {
+        int width = groups * groupSize;
+        double[] in = load(x, xOffset, m, width, ldx);
+        double[] gam = loadOrNull(gamma, 0, 1, width);
+        double[] mu = load(mean, 0, m, groups, groups);
+        double[] rs = load(rstd, 0, m, groups, groups);
+        double[] grad = load(dy, dyOffset, m, width, lddy);
+        double[] out = new double[m * width];
+        double[] dgam = dgamma == null ? null : load(dgamma, 0, 1, width, width);
+        double[] dbet = dbeta == null ? null : load(dbeta, 0, 1, width, width);
+        for (int r = 0; r < m; r++) {
+            for (int grp = 0; grp < groups; grp++) {
+                int base = r * width + grp * groupSize;
+                double mean0 = mu[r * groups + grp];
+                double rstd0 = rs[r * groups + grp];
+                // dxhat = dy * gamma; dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))
+                double sumD = 0;
+                double sumDX = 0;
+                for (int j = 0; j < groupSize; j++) {
+                    int c = grp * groupSize + j;
+                    double xhat = (in[base + j] - mean0) * rstd0;
+                    double dxhat = grad[base + j] * (gam == null ? 1.0 : gam[c]);
+                    sumD += dxhat;
+                    sumDX += dxhat * xhat;
+                    if (dgam != null) {
+                        dgam[c] += grad[base + j] * xhat;
+                    }
+                    if (dbet != null) {
+                        dbet[c] += grad[base + j];
+                    }
+                }
+                for (int j = 0; j < groupSize; j++) {
+                    int c = grp * groupSize + j;
+                    double xhat = (in[base + j] - mean0) * rstd0;
+                    double dxhat = grad[base + j] * (gam == null ? 1.0 : gam[c]);
+                    out[base + j] = rstd0 * (dxhat - sumD / groupSize - xhat * sumDX / groupSize);
+                }
+            }
+        }
+        store(dx, dxOffset, m, width, lddx, out);
+        if (dgam != null) {
+            store(dgamma, 0, 1, width, width, dgam);
+        }
+        if (dbet != null) {
+            store(dbeta, 0, 1, width, width, dbet);
+        }
+    }
+}
