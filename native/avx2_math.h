@@ -19,7 +19,7 @@ inline __m256 clamp_ps(__m256 x, float lo, float hi) {
 }
 
 // e^x for x in [-87, 87] (callers clamp): x = n*ln2 + r with |r| <= ln2/2 and ln2 split in two parts
-// (Cody-Waite), e^r from the Cephes expf polynomial (relative error ~1e-7), 2^n built in the exponent
+// (Cody-Waite), e^r = 1 + r + r^2 p(r) with p a degree-5 minimax polynomial (relative error ~1e-7), 2^n built in the exponent
 // field. The range keeps n + 127 within [1, 254], so 2^n is a normal float.
 inline __m256 exp_ps(__m256 x) {
   const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),

@@ -4,8 +4,8 @@ package org.lrn4j.backend;
  * tanh and the logistic sigmoid in float arithmetic only, so that the JIT can vectorise the loops that
  * call them (Math.exp and Math.tanh are scalar calls, and Math.tanh is a slow native call on JDK 17).
  *
- * <p>tanh is the rational minimax approximation used by Eigen and TensorFlow (odd numerator of degree
- * 13, even denominator of degree 6) on inputs clamped to [-9, 9], where tanh rounds to ±1 in float.
+ * <p>tanh is a rational minimax approximation (odd numerator of degree 13, even denominator of degree 6)
+ * on inputs clamped to [-9, 9], where tanh rounds to ±1 in float.
  * Maximum absolute error, measured against Math.tanh by FloatActivationsTest: about 3e-7 for tanh and
  * 2e-7 for the sigmoid, below the 1e-6 the project allows; NaN stays NaN.
  */
