@@ -163,14 +163,6 @@ public final class JavaBackend extends Backend {
         });
     }
 
-    private static int[] lengthsOf(Tensor lengths, int batch, int steps) {
-        int[] len = new int[batch];
-        for (int b = 0; b < batch; b++) {
-            len[b] = lengths == null ? steps : (int) lengths.get(b);
-        }
-        return len;
-    }
-
     /**
      * Tasks: (batch row b, hidden units [j0, j0 + SCAN_BLOCK)); each walks time with its state in an
      * array. The step is split into short loops, each storing one array at index j: C2 unrolls (and so
@@ -190,7 +182,7 @@ public final class JavaBackend extends Backend {
         FloatBuffer init = floats(h0);
         FloatBuffer out = floats(hs);
         FloatBuffer last = floats(hLast);
-        int[] len = lengthsOf(lengths, batch, steps);
+        int[] len = ReferenceBackend.lengthsOf(lengths, batch, steps);
         boolean tanh = act == Activation.TANH;
         int blocks = (hidden + SCAN_BLOCK - 1) / SCAN_BLOCK;
         pool().run(batch * blocks, task -> {
@@ -261,7 +253,7 @@ public final class JavaBackend extends Backend {
         FloatBuffer dlast = floats(dhLast);
         FloatBuffer dgates = floats(dg);
         FloatBuffer dinit = floats(dh0);
-        int[] len = lengthsOf(lengths, batch, steps);
+        int[] len = ReferenceBackend.lengthsOf(lengths, batch, steps);
         boolean tanh = act == Activation.TANH;
         int blocks = (hidden + SCAN_BLOCK - 1) / SCAN_BLOCK;
         pool().run(batch * blocks, task -> {

@@ -213,7 +213,8 @@ public final class ReferenceBackend extends Backend {
         }
     }
 
-    private static int[] lengthsOf(Tensor lengths, int batch, int steps) {
+    /** Sequence lengths as an array; all {@code steps} when {@code lengths} is null. */
+    static int[] lengthsOf(Tensor lengths, int batch, int steps) {
         int[] len = new int[batch];
         for (int b = 0; b < batch; b++) {
             len[b] = lengths == null ? steps : (int) lengths.get(b);
