@@ -49,9 +49,11 @@ public final class Lrn implements AutoCloseable {
     private final Parameter[] weight;
     private final Parameter[] bias;
     private final Parameter[] gain;
+    private final Workspace workspace;
 
     private Lrn(Builder b) {
         this.backend = b.backend == null ? Backends.get() : b.backend;
+        this.workspace = new Workspace(backend);
         this.dtype = b.dtype;
         this.inputSize = b.inputSize;
         this.hiddenSize = b.hiddenSize;
@@ -346,18 +348,16 @@ public final class Lrn implements AutoCloseable {
                 return;
             }
             closed = true;
-            for (int l = 0; l < caches.length; l++) {
-                LayerCache c = caches[l];
-                closeAll(c.preNorm, c.mean, c.rstd, c.gates, c.output);
+            for (LayerCache c : caches) {
+                workspace.give(c.preNorm);
+                workspace.give(c.mean);
+                workspace.give(c.rstd);
+                workspace.give(c.gates);
+                workspace.give(c.output);
             }
-            closeAll(finalState, lengths);
-        }
-    }
-
-    private static void closeAll(Tensor... tensors) {
-        for (Tensor t : tensors) {
-            if (t != null) {
-                t.close();
+            workspace.give(finalState);
+            if (lengths != null) {
+                lengths.close();
             }
         }
     }
@@ -387,18 +387,18 @@ public final class Lrn implements AutoCloseable {
         int outWidth = outputSize();
         long stateStride = (long) batch * hidden;
         LayerCache[] caches = new LayerCache[layers];
-        Tensor finalState = backend.allocate(dtype, (long) layers * directions, batch, hidden);
+        Tensor finalState = workspace.take(dtype, (long) layers * directions, batch, hidden);
         Tensor input = x;
         for (int l = 0; l < layers; l++) {
             int in = layerInput(l);
             LayerCache c = new LayerCache();
             caches[l] = c;
             c.input = input;
-            c.gates = backend.allocate(dtype, steps, batch, width);
+            c.gates = workspace.take(dtype, steps, batch, width);
             if (layerNorm) {
-                c.preNorm = backend.allocate(dtype, steps, batch, width);
-                c.mean = backend.allocate(dtype, rows, directions * 3L);
-                c.rstd = backend.allocate(dtype, rows, directions * 3L);
+                c.preNorm = workspace.take(dtype, steps, batch, width);
+                c.mean = workspace.take(dtype, rows, directions * 3L);
+                c.rstd = workspace.take(dtype, rows, directions * 3L);
                 backend.gemm(false, false, rows, width, in, input, 0, in, weight[l].value(), 0, width,
                         null, false, c.preNorm, 0, width);
                 backend.layerNormForward(rows, directions * 3, hidden, c.preNorm, 0, width,
@@ -407,7 +407,7 @@ public final class Lrn implements AutoCloseable {
                 backend.gemm(false, false, rows, width, in, input, 0, in, weight[l].value(), 0, width,
                         bias[l].value(), false, c.gates, 0, width);
             }
-            c.output = backend.allocate(dtype, steps, batch, outWidth);
+            c.output = workspace.take(dtype, steps, batch, outWidth);
             for (int d = 0; d < directions; d++) {
                 long state = (l * directions + d) * stateStride;
                 backend.lrnScanForward(steps, batch, hidden, c.gates, d * 3L * hidden, width, h0, state,
@@ -467,12 +467,30 @@ public final class Lrn implements AutoCloseable {
 
     // ---- backward ----------------------------------------------------------------------------------
 
-    /** Gradients w.r.t. the inputs of a forward call. Owns its tensors. */
-    public record Gradients(Tensor input, Tensor initialState) implements AutoCloseable {
+    /** Gradients w.r.t. the inputs of a forward call. Owns its tensors; closing hands them back for reuse. */
+    public final class Gradients implements AutoCloseable {
+        private final Tensor input;
+        private final Tensor initialState;
+
+        private Gradients(Tensor input, Tensor initialState) {
+            this.input = input;
+            this.initialState = initialState;
+        }
+
+        /** [T, B, inputSize]. */
+        public Tensor input() {
+            return input;
+        }
+
+        /** [layers·directions, B, H]. */
+        public Tensor initialState() {
+            return initialState;
+        }
+
         @Override
         public void close() {
-            input.close();
-            initialState.close();
+            workspace.give(input);
+            workspace.give(initialState);
         }
     }
 
@@ -507,12 +525,12 @@ public final class Lrn implements AutoCloseable {
         int hidden = hiddenSize;
         int outWidth = outputSize();
         long stateStride = (long) batch * hidden;
-        Tensor dInitial = backend.allocate(dtype, (long) layers * directions, batch, hidden);
+        Tensor dInitial = workspace.take(dtype, (long) layers * directions, batch, hidden);
         Tensor dOut = dOutput;
         for (int l = layers - 1; l >= 0; l--) {
             LayerCache c = result.caches[l];
             int in = layerInput(l);
-            Tensor dGates = backend.allocate(dtype, steps, batch, width);
+            Tensor dGates = workspace.take(dtype, steps, batch, width);
             for (int d = 0; d < directions; d++) {
                 long state = (l * directions + d) * stateStride;
                 backend.lrnScanBackward(steps, batch, hidden, c.gates, d * 3L * hidden, width,
@@ -522,21 +540,21 @@ public final class Lrn implements AutoCloseable {
             }
             Tensor dPre = dGates;
             if (layerNorm) {
-                dPre = backend.allocate(dtype, steps, batch, width);
+                dPre = workspace.take(dtype, steps, batch, width);
                 backend.layerNormBackward(rows, directions * 3, hidden, c.preNorm, 0, width, gain[l].value(),
                         c.mean, c.rstd, dGates, 0, width, dPre, 0, width, gain[l].grad(), bias[l].grad());
-                dGates.close();
+                workspace.give(dGates);
             } else {
                 backend.colSum(rows, width, dGates, 0, width, true, bias[l].grad());
             }
             backend.gemm(true, false, in, width, rows, c.input, 0, in, dPre, 0, width, null, true,
                     weight[l].grad(), 0, width);
-            Tensor dIn = backend.allocate(dtype, steps, batch, in);
+            Tensor dIn = workspace.take(dtype, steps, batch, in);
             backend.gemm(false, true, rows, in, width, dPre, 0, width, weight[l].value(), 0, width, null, false,
                     dIn, 0, in);
-            dPre.close();
+            workspace.give(dPre);
             if (dOut != dOutput) {
-                dOut.close();
+                workspace.give(dOut);
             }
             dOut = dIn;
         }
@@ -624,6 +642,7 @@ public final class Lrn implements AutoCloseable {
         for (Parameter p : parameters) {
             p.close();
         }
+        workspace.close();
     }
 
     @Override

@@ -16,6 +16,8 @@ public final class Tensor implements AutoCloseable {
     private final long[] shape;
     private final long numel;
     private final Storage storage;
+    /** Set by {@link #recycle()}: this handle is closed, the storage lives on with a new owner. */
+    private volatile boolean recycled;
 
     private Tensor(DType dtype, long[] shape, Storage storage) {
         this.dtype = Objects.requireNonNull(dtype, "dtype");
@@ -109,7 +111,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     public boolean isClosed() {
-        return storage.isClosed();
+        return recycled || storage.isClosed();
     }
 
     /**
@@ -126,7 +128,9 @@ public final class Tensor implements AutoCloseable {
 
     /** Throws {@link IllegalStateException} if this tensor was closed. */
     public void checkOpen() {
-        storage.checkOpen("tensor " + dtype + Arrays.toString(shape));
+        if (isClosed()) {
+            throw new IllegalStateException("tensor " + dtype + Arrays.toString(shape) + " is closed");
+        }
     }
 
     /** True when the shape equals {@code expected} exactly. */
@@ -317,7 +321,20 @@ public final class Tensor implements AutoCloseable {
 
     @Override
     public void close() {
-        storage.close();
+        if (!recycled) {
+            storage.close();
+        }
+    }
+
+    /**
+     * Closes this tensor without freeing its storage, and hands the storage to the caller, who now owns
+     * it (to reuse it through {@link #wrap}). Any later use of this tensor is an
+     * {@link IllegalStateException}, as after {@link #close()}.
+     */
+    public synchronized Storage recycle() {
+        checkOpen();
+        recycled = true;
+        return storage;
     }
 
     @Override

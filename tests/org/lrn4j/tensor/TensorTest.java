@@ -44,6 +44,20 @@ class TensorTest {
     }
 
     @Test
+    void recycledStorageOutlivesItsClosedHandle() {
+        Tensor t = Tensor.of(new float[] {1, 2, 3, 4}, 4);
+        Storage s = t.recycle();
+        assertTrue(t.isClosed());
+        assertThrows(IllegalStateException.class, () -> t.get(0));
+        assertThrows(IllegalStateException.class, t::recycle);
+        t.close();
+        try (Tensor again = Tensor.wrap(DType.FLOAT32, new long[] {2, 2}, s)) {
+            assertArrayEquals(new float[] {1, 2, 3, 4}, again.toFloatArray());
+        }
+        assertTrue(s.isClosed());
+    }
+
+    @Test
     void badShapesAndCopiesAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> Tensor.host(DType.FLOAT32, 2, -1));
         assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[5], 2, 3));
