@@ -106,9 +106,10 @@ final class LrnBenchCommand implements Callable<Integer> {
             System.out.printf("%-7s %-22s %12s %10s %7s %14s %10s %7s%n", "backend", "shape", "forward ms", "floor ms",
                     "x floor", "fwd+bwd ms", "floor ms", "x floor");
         }
+        PerformanceModel model = new PerformanceModel(peakGflops, bandwidthGbs);
         for (Shape shape : cases) {
-            double fwdFloor = forwardFloorMs(shape);
-            double trainFloor = trainFloorMs(shape);
+            double fwdFloor = model.lrnForwardMs(shape.batch, shape.steps, shape.input, shape.hidden);
+            double trainFloor = model.lrnForwardBackwardMs(shape.batch, shape.steps, shape.input, shape.hidden);
             for (Backend backend : targets) {
                 double[] ms = time(backend, shape);
                 if (json) {
@@ -133,30 +134,6 @@ final class LrnBenchCommand implements Callable<Integer> {
         r.put("floor_ms", floor);
         r.put("x_floor", ms / floor);
         return r;
-    }
-
-    private double gemmMs(double m, double n, double k) {
-        return 2 * m * n * k / (peakGflops * 1e9) * 1e3;
-    }
-
-    private double bytesMs(double bytes) {
-        return bytes / (bandwidthGbs * 1e9) * 1e3;
-    }
-
-    /** Gate GEMM plus the forward scan (read G [TB, 3H], write hs [TB, H]). */
-    private double forwardFloorMs(Shape s) {
-        double rows = (double) s.batch * s.steps;
-        return gemmMs(rows, 3.0 * s.hidden, s.input) + bytesMs(4 * rows * 4 * s.hidden);
-    }
-
-    /**
-     * Forward plus backward: the two backward GEMMs (dX = dG·Wᵀ, dW += Xᵀ·dG), the backward scan (read G,
-     * hs, dhs; write dG) and the bias gradient (read dG).
-     */
-    private double trainFloorMs(Shape s) {
-        double rows = (double) s.batch * s.steps;
-        double h = s.hidden;
-        return forwardFloorMs(s) + 2 * gemmMs(rows, 3 * h, s.input) + bytesMs(4 * rows * (8 * h + 3 * h));
     }
 
     /** Median forward and forward+backward milliseconds. */

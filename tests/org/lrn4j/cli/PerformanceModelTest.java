@@ -1,0 +1,35 @@
+package org.lrn4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class PerformanceModelTest {
+    private final PerformanceModel devMachine = new PerformanceModel(190, 26);
+
+    @Test
+    void gemmFloorIsFlopsOverPeak() {
+        assertEquals(2.0 * 4096 * 768 * 256 / 190e9 * 1e3, devMachine.gemmMs(4096, 768, 256), 1e-12);
+    }
+
+    @Test
+    void scanBytesCountEveryPlaneReadAndWritten() {
+        double rowsTimesHidden = 32.0 * 128 * 256;
+        assertEquals(4 * rowsTimesHidden * 4, PerformanceModel.scanForwardBytes(32, 128, 256), 0);
+        assertEquals(4 * rowsTimesHidden * 8, PerformanceModel.scanBackwardBytes(32, 128, 256), 0);
+    }
+
+    /** DESIGN.md's example: batch 32, 128 steps, input 256, hidden 256: ≈ 9.3 ms forward, ≈ 29 ms with backward. */
+    @Test
+    void layerFloorsMatchTheDesignExample() {
+        assertEquals(9.3, devMachine.lrnForwardMs(32, 128, 256, 256), 0.3);
+        assertEquals(29, devMachine.lrnForwardBackwardMs(32, 128, 256, 256), 1.5);
+    }
+
+    @Test
+    void rejectsNonPositiveRates() {
+        assertThrows(IllegalArgumentException.class, () -> new PerformanceModel(0, 26));
+        assertThrows(IllegalArgumentException.class, () -> new PerformanceModel(190, Double.NaN));
+    }
+}
