@@ -11,6 +11,7 @@ import org.lrn4j.backend.Activation;
 import org.lrn4j.backend.Backend;
 import org.lrn4j.backend.Backends;
 import org.lrn4j.tensor.DType;
+import org.lrn4j.tensor.Device;
 import org.lrn4j.tensor.Tensor;
 
 /**
@@ -280,22 +281,25 @@ public final class Lrn implements AutoCloseable {
     /**
      * The result of {@link #forward}: output and final state, plus what the backward pass needs.
      * Owns its tensors (not the input or initial state passed in, which must stay open until backward).
+     * Passing it back to {@link #forward(Tensor, int[], Tensor, Result)} overwrites it in place.
      */
     public final class Result implements AutoCloseable {
         private final int steps;
         private final int batch;
-        private final Tensor initialState;
-        private final Tensor lengths;
         private final LayerCache[] caches;
         private final Tensor finalState;
+        private Tensor initialState;
+        /** What the scan kernels read: {@link #lengthStorage} when the call had lengths, else null. */
+        private Tensor lengths;
+        /** [B] INT32 on the backend, made on the first call with lengths and kept for reuse. */
+        private Tensor lengthStorage;
+        /** [B] INT32 on the host, the staging copy when the backend's memory is not host memory. */
+        private Tensor lengthStaging;
         private boolean closed;
 
-        private Result(int steps, int batch, Tensor initialState, Tensor lengths, LayerCache[] caches,
-                       Tensor finalState) {
+        private Result(int steps, int batch, LayerCache[] caches, Tensor finalState) {
             this.steps = steps;
             this.batch = batch;
-            this.initialState = initialState;
-            this.lengths = lengths;
             this.caches = caches;
             this.finalState = finalState;
         }
@@ -342,6 +346,26 @@ public final class Lrn implements AutoCloseable {
             }
         }
 
+        /** Points the kernels at {@code values} (already validated), written into storage kept across calls. */
+        private void setLengths(int[] values) {
+            if (values == null) {
+                lengths = null;
+                return;
+            }
+            if (lengthStorage == null) {
+                lengthStorage = backend.allocate(DType.INT32, batch);
+                if (lengthStorage.device() != Device.HOST) {
+                    lengthStaging = Tensor.host(DType.INT32, batch);
+                }
+            }
+            Tensor host = lengthStaging == null ? lengthStorage : lengthStaging;
+            host.writeInts(0, values, 0, batch);
+            if (lengthStaging != null) {
+                lengthStorage.copyFrom(lengthStaging);
+            }
+            lengths = lengthStorage;
+        }
+
         @Override
         public void close() {
             if (closed) {
@@ -356,8 +380,11 @@ public final class Lrn implements AutoCloseable {
                 workspace.give(c.output);
             }
             workspace.give(finalState);
-            if (lengths != null) {
-                lengths.close();
+            if (lengthStorage != null) {
+                lengthStorage.close();
+            }
+            if (lengthStaging != null) {
+                lengthStaging.close();
             }
         }
     }
@@ -370,6 +397,21 @@ public final class Lrn implements AutoCloseable {
      * @param h0      initial state [layers·directions, B, H], or null for zeros
      */
     public Result forward(Tensor x, int[] lengths, Tensor h0) {
+        return forward(x, lengths, h0, null);
+    }
+
+    /**
+     * Runs the layer over a batch of sequences, writing into {@code reuse} when it is given: an open
+     * result of an earlier call of this layer with the same T and B, whose contents are overwritten and
+     * which is returned. With a reused result the call allocates nothing on the Java heap (the steady
+     * state of a training or serving loop). With null, a new result is made from the layer's workspace.
+     *
+     * @param x       input [T, B, inputSize] on this layer's backend, of its dtype
+     * @param lengths tokens of each sequence, B values in [1, T], or null when all have T
+     * @param h0      initial state [layers·directions, B, H], or null for zeros
+     * @param reuse   a result to overwrite, or null
+     */
+    public Result forward(Tensor x, int[] lengths, Tensor h0, Result reuse) {
         checkInput("x", x, -1, -1, inputSize);
         int steps = (int) x.dim(0);
         int batch = (int) x.dim(1);
@@ -379,26 +421,29 @@ public final class Lrn implements AutoCloseable {
         if (h0 != null) {
             checkInput("h0", h0, layers * directions, batch, hiddenSize);
         }
+        checkLengths(lengths, steps, batch);
+        if (reuse != null) {
+            checkResult(reuse);
+            if (reuse.steps != steps || reuse.batch != batch) {
+                throw new IllegalArgumentException("the result to reuse holds " + reuse.steps + " steps of "
+                        + reuse.batch + " sequences, but x has " + steps + " steps of " + batch);
+            }
+        }
         checkParametersOpen();
-        Tensor lengthTensor = lengths == null ? null : uploadLengths(lengths, steps, batch);
+        Result r = reuse != null ? reuse : newResult(steps, batch);
+        r.initialState = h0;
+        r.setLengths(lengths);
         int rows = steps * batch;
         int width = gateWidth();
         int hidden = hiddenSize;
         int outWidth = outputSize();
         long stateStride = (long) batch * hidden;
-        LayerCache[] caches = new LayerCache[layers];
-        Tensor finalState = workspace.take(dtype, (long) layers * directions, batch, hidden);
         Tensor input = x;
         for (int l = 0; l < layers; l++) {
             int in = layerInput(l);
-            LayerCache c = new LayerCache();
-            caches[l] = c;
+            LayerCache c = r.caches[l];
             c.input = input;
-            c.gates = workspace.take(dtype, steps, batch, width);
             if (layerNorm) {
-                c.preNorm = workspace.take(dtype, steps, batch, width);
-                c.mean = workspace.take(dtype, rows, directions * 3L);
-                c.rstd = workspace.take(dtype, rows, directions * 3L);
                 backend.gemm(false, false, rows, width, in, input, 0, in, weight[l].value(), 0, width,
                         null, false, c.preNorm, 0, width);
                 backend.layerNormForward(rows, directions * 3, hidden, c.preNorm, 0, width,
@@ -407,18 +452,38 @@ public final class Lrn implements AutoCloseable {
                 backend.gemm(false, false, rows, width, in, input, 0, in, weight[l].value(), 0, width,
                         bias[l].value(), false, c.gates, 0, width);
             }
-            c.output = workspace.take(dtype, steps, batch, outWidth);
             for (int d = 0; d < directions; d++) {
                 long state = (l * directions + d) * stateStride;
                 backend.lrnScanForward(steps, batch, hidden, c.gates, d * 3L * hidden, width, h0, state,
-                        lengthTensor, activation, d == 1, c.output, (long) d * hidden, outWidth, finalState, state);
+                        r.lengths, activation, d == 1, c.output, (long) d * hidden, outWidth, r.finalState, state);
             }
             input = c.output;
         }
-        return new Result(steps, batch, h0, lengthTensor, caches, finalState);
+        return r;
     }
 
-    private Tensor uploadLengths(int[] lengths, int steps, int batch) {
+    private Result newResult(int steps, int batch) {
+        int rows = steps * batch;
+        int width = gateWidth();
+        LayerCache[] caches = new LayerCache[layers];
+        for (int l = 0; l < layers; l++) {
+            LayerCache c = new LayerCache();
+            caches[l] = c;
+            c.gates = workspace.take(dtype, steps, batch, width);
+            if (layerNorm) {
+                c.preNorm = workspace.take(dtype, steps, batch, width);
+                c.mean = workspace.take(dtype, rows, directions * 3L);
+                c.rstd = workspace.take(dtype, rows, directions * 3L);
+            }
+            c.output = workspace.take(dtype, steps, batch, outputSize());
+        }
+        return new Result(steps, batch, caches, workspace.take(dtype, (long) layers * directions, batch, hiddenSize));
+    }
+
+    private static void checkLengths(int[] lengths, int steps, int batch) {
+        if (lengths == null) {
+            return;
+        }
         if (lengths.length != batch) {
             throw new IllegalArgumentException("lengths has " + lengths.length + " entries for a batch of " + batch);
         }
@@ -426,9 +491,6 @@ public final class Lrn implements AutoCloseable {
             if (lengths[b] < 1 || lengths[b] > steps) {
                 throw new IllegalArgumentException("lengths[" + b + "] = " + lengths[b] + " is outside [1, " + steps + "]");
             }
-        }
-        try (Tensor host = Tensor.ofInts(lengths)) {
-            return backend.copyOf(host);
         }
     }
 
@@ -459,38 +521,81 @@ public final class Lrn implements AutoCloseable {
     }
 
     private void checkParametersOpen() {
-        for (Parameter p : parameters) {
-            p.value().checkOpen();
-            p.grad().checkOpen();
+        for (int i = 0; i < parameters.size(); i++) {  // indexed: an iterator would be garbage per call
+            parameters.get(i).value().checkOpen();
+            parameters.get(i).grad().checkOpen();
         }
     }
 
     // ---- backward ----------------------------------------------------------------------------------
 
-    /** Gradients w.r.t. the inputs of a forward call. Owns its tensors; closing hands them back for reuse. */
+    /**
+     * Gradients w.r.t. the inputs of a forward call, and the scratch the backward pass used. Owns its
+     * tensors; closing hands them back for reuse. Passing it back to
+     * {@link #backward(Result, Tensor, Tensor, Gradients)} overwrites it in place.
+     */
     public final class Gradients implements AutoCloseable {
+        private final int steps;
+        private final int batch;
         private final Tensor input;
         private final Tensor initialState;
+        /** dG of the layer being processed, [T, B, directions·3H]. */
+        private final Tensor dGates;
+        /** Gradient before layer normalization, [T, B, directions·3H]; null without layer norm. */
+        private final Tensor dPreNorm;
+        /** Gradients w.r.t. the outputs of the lower layers, used in turn: [T, B, directions·H] each. */
+        private final Tensor[] between;
+        private boolean closed;
 
-        private Gradients(Tensor input, Tensor initialState) {
-            this.input = input;
-            this.initialState = initialState;
+        private Gradients(int steps, int batch) {
+            this.steps = steps;
+            this.batch = batch;
+            int width = gateWidth();
+            input = workspace.take(dtype, steps, batch, inputSize);
+            initialState = workspace.take(dtype, (long) layers * directions, batch, hiddenSize);
+            dGates = workspace.take(dtype, steps, batch, width);
+            dPreNorm = layerNorm ? workspace.take(dtype, steps, batch, width) : null;
+            between = new Tensor[Math.min(layers - 1, 2)];
+            for (int i = 0; i < between.length; i++) {
+                between[i] = workspace.take(dtype, steps, batch, outputSize());
+            }
         }
 
         /** [T, B, inputSize]. */
         public Tensor input() {
+            checkOpen();
             return input;
         }
 
         /** [layers·directions, B, H]. */
         public Tensor initialState() {
+            checkOpen();
             return initialState;
+        }
+
+        private Lrn owner() {
+            return Lrn.this;
+        }
+
+        private void checkOpen() {
+            if (closed) {
+                throw new IllegalStateException("these gradients were closed");
+            }
         }
 
         @Override
         public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
             workspace.give(input);
             workspace.give(initialState);
+            workspace.give(dGates);
+            workspace.give(dPreNorm);
+            for (Tensor t : between) {
+                workspace.give(t);
+            }
         }
     }
 
@@ -503,6 +608,15 @@ public final class Lrn implements AutoCloseable {
      * @param dFinalState gradient w.r.t. the final state [layers·directions, B, H], or null for zero
      */
     public Gradients backward(Result result, Tensor dOutput, Tensor dFinalState) {
+        return backward(result, dOutput, dFinalState, null);
+    }
+
+    /**
+     * As {@link #backward(Result, Tensor, Tensor)}, writing into {@code reuse} when it is given: open
+     * gradients of an earlier call of this layer with the same T and B, overwritten and returned. With
+     * reused gradients the call allocates nothing on the Java heap.
+     */
+    public Gradients backward(Result result, Tensor dOutput, Tensor dFinalState, Gradients reuse) {
         checkResult(result);
         int steps = result.steps;
         int batch = result.batch;
@@ -519,46 +633,51 @@ public final class Lrn implements AutoCloseable {
             result.initialState.checkOpen();
         }
         result.caches[0].input.checkOpen();
+        if (reuse != null) {
+            if (reuse.owner() != this) {
+                throw new IllegalArgumentException("the gradients to reuse belong to another layer");
+            }
+            reuse.checkOpen();
+            if (reuse.steps != steps || reuse.batch != batch) {
+                throw new IllegalArgumentException("the gradients to reuse hold " + reuse.steps + " steps of "
+                        + reuse.batch + " sequences, but the result has " + steps + " steps of " + batch);
+            }
+        }
         checkParametersOpen();
+        Gradients g = reuse != null ? reuse : new Gradients(steps, batch);
         int rows = steps * batch;
         int width = gateWidth();
         int hidden = hiddenSize;
         int outWidth = outputSize();
         long stateStride = (long) batch * hidden;
-        Tensor dInitial = workspace.take(dtype, (long) layers * directions, batch, hidden);
         Tensor dOut = dOutput;
         for (int l = layers - 1; l >= 0; l--) {
             LayerCache c = result.caches[l];
             int in = layerInput(l);
-            Tensor dGates = workspace.take(dtype, steps, batch, width);
             for (int d = 0; d < directions; d++) {
                 long state = (l * directions + d) * stateStride;
                 backend.lrnScanBackward(steps, batch, hidden, c.gates, d * 3L * hidden, width,
                         result.initialState, state, result.lengths, activation, d == 1,
                         c.output, (long) d * hidden, outWidth, dOut, (long) d * hidden, outWidth,
-                        dFinalState, state, dGates, d * 3L * hidden, width, dInitial, state);
+                        dFinalState, state, g.dGates, d * 3L * hidden, width, g.initialState, state);
             }
-            Tensor dPre = dGates;
+            Tensor dPre = g.dGates;
             if (layerNorm) {
-                dPre = workspace.take(dtype, steps, batch, width);
+                dPre = g.dPreNorm;
                 backend.layerNormBackward(rows, directions * 3, hidden, c.preNorm, 0, width, gain[l].value(),
-                        c.mean, c.rstd, dGates, 0, width, dPre, 0, width, gain[l].grad(), bias[l].grad());
-                workspace.give(dGates);
+                        c.mean, c.rstd, g.dGates, 0, width, dPre, 0, width, gain[l].grad(), bias[l].grad());
             } else {
-                backend.colSum(rows, width, dGates, 0, width, true, bias[l].grad());
+                backend.colSum(rows, width, g.dGates, 0, width, true, bias[l].grad());
             }
             backend.gemm(true, false, in, width, rows, c.input, 0, in, dPre, 0, width, null, true,
                     weight[l].grad(), 0, width);
-            Tensor dIn = workspace.take(dtype, steps, batch, in);
+            // layer l's input gradient: the lower layer's output gradient, alternating between two buffers
+            Tensor dIn = l == 0 ? g.input : g.between[(l - 1) % 2];
             backend.gemm(false, true, rows, in, width, dPre, 0, width, weight[l].value(), 0, width, null, false,
                     dIn, 0, in);
-            workspace.give(dPre);
-            if (dOut != dOutput) {
-                workspace.give(dOut);
-            }
             dOut = dIn;
         }
-        return new Gradients(dOut, dInitial);
+        return g;
     }
 
     // ---- unfolded form -----------------------------------------------------------------------------

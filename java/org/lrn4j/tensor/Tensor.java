@@ -225,6 +225,23 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes {@code src[at..at+n)} to the elements starting at flat index {@code from} of an INT32 host
+     * tensor. Allocates nothing.
+     */
+    public void writeInts(long from, int[] src, int at, int n) {
+        if (dtype != DType.INT32) {
+            throw new IllegalArgumentException("writeInts needs an INT32 tensor, got " + describe());
+        }
+        Objects.checkFromIndexSize(at, n, src.length);
+        checkRange(from, n);
+        ByteBuffer b = data();
+        int pos = (int) (from * 4);
+        for (int i = 0; i < n; i++) {
+            b.putInt(pos + 4 * i, src[at + i]);
+        }
+    }
+
     private void checkRange(long from, int n) {
         if (n < 0 || from < 0 || from + n > numel) {
             throw new IndexOutOfBoundsException(

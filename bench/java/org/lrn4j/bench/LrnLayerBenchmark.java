@@ -45,6 +45,8 @@ public class LrnLayerBenchmark {
     private Lrn lrn;
     private Tensor x;
     private Tensor dy;
+    private Lrn.Result result;
+    private Lrn.Gradients gradients;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -57,6 +59,8 @@ public class LrnLayerBenchmark {
         lrn = Lrn.builder().backend(b).inputSize(input).hiddenSize(hidden).seed(7).build();
         x = random(b, 11, steps, batch, input);
         dy = random(b, 13, steps, batch, hidden);
+        result = lrn.forward(x, null, null);
+        gradients = lrn.backward(result, dy, null);
     }
 
     private static Tensor random(Backend b, long seed, long... shape) {
@@ -73,11 +77,14 @@ public class LrnLayerBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        gradients.close();
+        result.close();
         x.close();
         dy.close();
         lrn.close();
     }
 
+    /** A fresh result per call (its storage comes from the layer's workspace). */
     @Benchmark
     public void forward(Blackhole bh) {
         try (Lrn.Result r = lrn.forward(x, null, null)) {
@@ -93,5 +100,21 @@ public class LrnLayerBenchmark {
             b.synchronize();
             bh.consume(g);
         }
+    }
+
+    /** The steady state of a serving loop: the result of the previous call is overwritten. */
+    @Benchmark
+    public Lrn.Result forwardReused() {
+        Lrn.Result r = lrn.forward(x, null, null, result);
+        b.synchronize();
+        return r;
+    }
+
+    /** The steady state of a training loop. */
+    @Benchmark
+    public Lrn.Gradients forwardBackwardReused() {
+        Lrn.Gradients g = lrn.backward(lrn.forward(x, null, null, result), dy, null, gradients);
+        b.synchronize();
+        return g;
     }
 }
