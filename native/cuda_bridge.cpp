@@ -24,6 +24,7 @@ struct CudaApi {
   decltype(&lrn4j_cuda_lrn_scan_backward) lrn_scan_backward;
   decltype(&lrn4j_cuda_layer_norm_forward) layer_norm_forward;
   decltype(&lrn4j_cuda_layer_norm_backward) layer_norm_backward;
+  decltype(&lrn4j_cuda_softmax_xent) softmax_xent;
 };
 
 // The resolved table lives as long as the process (the library is never closed once open).
@@ -60,7 +61,8 @@ int lrn4j_cuda_bridge_open(const char* path) {
                   resolve(handle, "lrn4j_cuda_lrn_scan_forward", api.lrn_scan_forward) &&
                   resolve(handle, "lrn4j_cuda_lrn_scan_backward", api.lrn_scan_backward) &&
                   resolve(handle, "lrn4j_cuda_layer_norm_forward", api.layer_norm_forward) &&
-                  resolve(handle, "lrn4j_cuda_layer_norm_backward", api.layer_norm_backward);
+                  resolve(handle, "lrn4j_cuda_layer_norm_backward", api.layer_norm_backward) &&
+                  resolve(handle, "lrn4j_cuda_softmax_xent", api.softmax_xent);
   if (!ok) {
     dlclose(handle);
     return -1;
@@ -135,3 +137,9 @@ int lrn4j_cudab_layer_norm_backward(int64_t m, int64_t groups, int64_t group_siz
 }
 
 }  // extern "C"
+
+int lrn4j_cudab_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,
+                             float scale, float* loss, float* dlogits, int64_t ldd, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->softmax_xent(m, n, logits, ld, targets, scale, loss, dlogits, ldd, stream) : -1;
+}

@@ -85,6 +85,15 @@ void lrn4j_col_sum(int64_t m, int64_t n, const float* a, int64_t lda, int accumu
   }
 }
 
+void lrn4j_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,
+                        float scale, float* loss, float* dlogits, int64_t ldd) {
+  if (use_avx2()) {
+    lrn4j::avx2::softmax_xent(m, n, logits, ld, targets, scale, loss, dlogits, ldd, threads());
+  } else {
+    lrn4j::ref::softmax_xent(m, n, logits, ld, targets, scale, loss, dlogits, ldd, threads());
+  }
+}
+
 void lrn4j_lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
                             const float* h0, const int32_t* lengths, int act, int reverse, float* hs,
                             int64_t ldh, float* h_last) {

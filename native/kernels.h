@@ -41,7 +41,9 @@ inline int threads_for(int64_t work, int64_t min_per_thread, int threads) {
   void layer_norm_backward(int64_t m, int64_t groups, int64_t group_size, const float* x, int64_t ldx,  \
                            const float* gamma, const float* mean, const float* rstd, const float* dy,   \
                            int64_t lddy, float* dx, int64_t lddx, float* dgamma, float* dbeta,          \
-                           int threads);
+                           int threads);                                                                \
+  void softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,      \
+                    float scale, float* loss, float* dlogits, int64_t ldd, int threads);
 
 // Reference kernels: plain loops in the order the header's formulas are written, float data with
 // double accumulation where a reduction is long (layer norm statistics). Portable C++.

@@ -145,6 +145,24 @@ void lrn4j_layer_norm_backward(int64_t m, int64_t groups, int64_t group_size,
                                const float* dy, int64_t lddy, float* dx, int64_t lddx,
                                float* dgamma, float* dbeta);
 
+/* ---- softmax cross-entropy ------------------------------------------------------------------------ */
+
+/*
+ * Softmax cross-entropy of m rows of n logits (n >= 1, m >= 0), fused with its gradient.
+ *   logits: [m, n] with row stride ld (>= n).
+ *   targets: m INT32 class indices in [0, n), or -1 for a row that does not count (padding).
+ *   loss: output, m floats: log(sum_j exp(x_j)) - x_target (>= 0), and 0 for a row with target -1.
+ *   dlogits: NULL (loss only), or output [m, n] with row stride ldd (>= n):
+ *     scale * (softmax(x) - onehot(target)), a zero row for target -1. It may be the logits buffer
+ *     itself (dlogits == logits and ldd == ld: the gradient replaces the logits, which saves a second
+ *     m x n buffer for large vocabularies); any other overlap is not allowed.
+ *   Each row: its maximum, then the sum of exp(x_j - max) in double precision in a fixed order, so the
+ *   loss stays finite for any finite logits. A target outside [-1, n) (never passed after validation)
+ *   gives a NaN loss and a NaN gradient row, never an out-of-bounds read.
+ */
+void lrn4j_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,
+                        float scale, float* loss, float* dlogits, int64_t ldd);
+
 /* ---- CUDA bridge --------------------------------------------------------------------------------- */
 
 /*
@@ -183,6 +201,8 @@ int lrn4j_cudab_layer_norm_backward(int64_t m, int64_t groups, int64_t group_siz
                                     const float* mean, const float* rstd,
                                     const float* dy, int64_t lddy, float* dx, int64_t lddx,
                                     float* dgamma, float* dbeta, void* stream);
+int lrn4j_cudab_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,
+                             float scale, float* loss, float* dlogits, int64_t ldd, void* stream);
 
 #ifdef __cplusplus
 }

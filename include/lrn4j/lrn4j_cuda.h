@@ -50,6 +50,9 @@ int lrn4j_cuda_layer_norm_backward(int64_t m, int64_t groups, int64_t group_size
                                    const float* dy, int64_t lddy, float* dx, int64_t lddx,
                                    float* dgamma, float* dbeta, void* stream);
 
+int lrn4j_cuda_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,
+                            float scale, float* loss, float* dlogits, int64_t ldd, void* stream);
+
 #ifdef __cplusplus
 }
 #endif

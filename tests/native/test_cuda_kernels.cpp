@@ -302,6 +302,49 @@ class CudaParity {
 
 }  // namespace
 
+namespace {
+
+// Softmax cross-entropy against the CPU reference: separate gradient, in place, loss only; ignored rows.
+void check_softmax_xent(Checker& ck) {
+  std::mt19937 rng(7);
+  for (int64_t m : {1, 5, 40, 300}) {
+    for (int64_t n : {1, 7, 255, 256, 257, 1000, 16383}) {
+      for (float spread : {3.0f, 80.0f}) {
+        const int64_t ld = n + 3;
+        std::vector<float> x = poisoned(static_cast<size_t>(m * ld));
+        std::uniform_real_distribution<float> d(-spread, spread);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) x[i * ld + j] = d(rng);
+        std::vector<int32_t> t(m);
+        for (int64_t i = 0; i < m; ++i) t[i] = i % 4 == 2 ? -1 : static_cast<int32_t>(rng() % n);
+        std::vector<float> loss_want = poisoned(m), d_want = poisoned(static_cast<size_t>(m * ld));
+        lrn4j_softmax_xent(m, n, x.data(), ld, t.data(), 0.5f, loss_want.data(), d_want.data(), ld);
+        for (int mode = 0; mode < 3; ++mode) {  // 0: separate gradient, 1: in place, 2: loss only
+          DeviceBuffer<float> dev_x(x), dev_loss(poisoned(m)), dev_d(poisoned(static_cast<size_t>(m * ld)));
+          DeviceBuffer<int32_t> dev_t(t);
+          float* dl = mode == 0 ? dev_d.get() : mode == 1 ? dev_x.get() : nullptr;
+          CUDA_OK(lrn4j_cuda_softmax_xent(m, n, dev_x.get(), ld, dev_t.get(), 0.5f, dev_loss.get(), dl, ld, nullptr));
+          CUDA_OK(cudaStreamSynchronize(nullptr));
+          char what[120];
+          std::snprintf(what, sizeof what, "softmax_xent m=%lld n=%lld spread=%g mode=%d", static_cast<long long>(m),
+                        static_cast<long long>(n), spread, mode);
+          check_matrix(ck, std::string(what) + " loss", poisoned(m), dev_loss.download(), loss_want, 1, m, m,
+                       {2e-5, 2e-6});
+          if (mode == 0) {
+            check_matrix(ck, std::string(what) + " dlogits", poisoned(static_cast<size_t>(m * ld)), dev_d.download(),
+                         d_want, m, n, ld, {1e-6, 1e-5});
+          } else if (mode == 1) {
+            check_matrix(ck, std::string(what) + " dlogits in place", x, dev_x.download(), d_want, m, n, ld,
+                         {1e-6, 1e-5});
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
 int main() {
   int devices = 0;
   const cudaError_t err = cudaGetDeviceCount(&devices);
@@ -381,5 +424,6 @@ int main() {
             p.layer_norm(m, groups, group_size, affine != 0, pad, in_place, param_grads);
           }
 
+  check_softmax_xent(p.ck);
   return p.ck.exit_code("test_cuda_kernels");
 }

@@ -81,6 +81,53 @@ public abstract class Backend {
         colSumImpl(m, n, a, aOffset, lda, accumulate, out);
     }
 
+    // ---- softmax cross-entropy ---------------------------------------------------------------------
+
+    /**
+     * Softmax cross-entropy of m rows of n logits, fused with its gradient (see lrn4j_softmax_xent).
+     * logits: [m, n] with row stride ld at offset; targets: INT32, m class indices in [0, n) or -1 for a
+     * row that does not count; loss: output, m values (0 for ignored rows); dLogits (nullable): output
+     * [m, n] with row stride ldd at dOffset, {@code scale · (softmax − onehot(target))}, zero rows for
+     * ignored rows. dLogits may be exactly the logits view (same tensor, offset and stride: the gradient
+     * replaces the logits); any other overlap is rejected.
+     */
+    public final void softmaxCrossEntropy(int m, int n, Tensor logits, long offset, int ld, Tensor targets,
+                                          double scale, Tensor loss, Tensor dLogits, long dOffset, int ldd) {
+        nonNegative("m", m);
+        positive("n", n);
+        DType dt = floating("logits", logits);
+        matrix("logits", logits, dt, offset, m, n, ld);
+        Tensor.require(targets, "targets");
+        if (targets.dtype() != DType.INT32 || targets.numel() != m) {
+            throw new IllegalArgumentException("targets must be INT32 with " + m + " elements, got "
+                    + targets.describe());
+        }
+        sameDevice("targets", targets);
+        if (!Double.isFinite(scale)) {
+            throw new IllegalArgumentException("scale must be finite, got " + scale);
+        }
+        matrix("loss", loss, dt, 0, 1, m, Math.max(1, m));
+        disjoint("loss", loss, 0, 1, m, m, "logits", logits, offset, m, n, ld);
+        if (dLogits != null) {
+            matrix("dLogits", dLogits, dt, dOffset, m, n, ldd);
+            boolean inPlace = dLogits.storage() == logits.storage() && dOffset == offset && ldd == ld;
+            if (!inPlace) {
+                disjoint("dLogits", dLogits, dOffset, m, n, ldd, "logits", logits, offset, m, n, ld);
+            }
+            disjoint("dLogits", dLogits, dOffset, m, n, ldd, "loss", loss, 0, 1, m, m);
+        }
+        if (targets.device() == Device.HOST) {
+            for (int i = 0; i < m; i++) {
+                int t = (int) targets.get(i);
+                if (t < -1 || t >= n) {
+                    throw new IllegalArgumentException("targets[" + i + "] = " + t + " is outside [0, " + n
+                            + ") and not -1 (ignored)");
+                }
+            }
+        }
+        softmaxCrossEntropyImpl(m, n, logits, offset, ld, targets, scale, loss, dLogits, dOffset, ldd);
+    }
+
     // ---- LRN scan ----------------------------------------------------------------------------------
 
     /**
@@ -266,6 +313,10 @@ public abstract class Backend {
                                                   Tensor x, long xOffset, int ldx, Tensor gamma,
                                                   Tensor mean, Tensor rstd, Tensor dy, long dyOffset, int lddy,
                                                   Tensor dx, long dxOffset, int lddx, Tensor dgamma, Tensor dbeta);
+
+    protected abstract void softmaxCrossEntropyImpl(int m, int n, Tensor logits, long offset, int ld,
+                                                    Tensor targets, double scale, Tensor loss,
+                                                    Tensor dLogits, long dOffset, int ldd);
 
     // ---- argument checks ---------------------------------------------------------------------------
 

@@ -131,6 +131,59 @@ public final class JavaBackend extends Backend {
                 ldb, floats(bias), accumulate, floats(c), (int) cOffset, ldc);
     }
 
+    /**
+     * Each task takes a block of rows; per row the maximum, the sum of exp(x − max) in double in column
+     * order, then the gradient {@code (scale / sum) · exp(x − max)} with the target element recomputed.
+     */
+    @Override
+    protected void softmaxCrossEntropyImpl(int m, int n, Tensor logits, long offset, int ld, Tensor targets,
+                                           double scale, Tensor loss, Tensor dLogits, long dOffset, int ldd) {
+        if (reference(logits)) {
+            REFERENCE.softmaxCrossEntropyImpl(m, n, logits, offset, ld, targets, scale, loss, dLogits, dOffset, ldd);
+            return;
+        }
+        FloatBuffer x = floats(logits);
+        FloatBuffer l = floats(loss);
+        FloatBuffer d = floats(dLogits);
+        java.nio.IntBuffer tg = ((HostStorage) targets.storage()).buffer().asIntBuffer();
+        int base = (int) offset;
+        int dBase = (int) dOffset;
+        pool().run((m + ROW_BLOCK - 1) / ROW_BLOCK, task -> {
+            float[] row = scratch(ROW_1, n);
+            for (int i = task * ROW_BLOCK; i < Math.min(m, (task + 1) * ROW_BLOCK); i++) {
+                int t = tg.get(i);
+                if (t < 0) {
+                    l.put(i, 0f);
+                    if (d != null) {
+                        Arrays.fill(row, 0, n, 0f);
+                        d.put(dBase + i * ldd, row, 0, n);
+                    }
+                    continue;
+                }
+                x.get(base + i * ld, row, 0, n);
+                float max = row[0];
+                for (int j = 1; j < n; j++) {
+                    max = Math.max(max, row[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < n; j++) {
+                    sum += Math.exp(row[j] - max);
+                }
+                double lse = max + Math.log(sum);
+                float xt = row[t];
+                l.put(i, (float) (lse - xt));
+                if (d != null) {
+                    float factor = (float) (scale / sum);
+                    for (int j = 0; j < n; j++) {
+                        row[j] = factor * (float) Math.exp(row[j] - max);
+                    }
+                    row[t] = (float) (scale * (Math.exp(xt - lse) - 1));
+                    d.put(dBase + i * ldd, row, 0, n);
+                }
+            }
+        });
+    }
+
     /** Each task sums a block of columns over all rows, in row order, in float. */
     @Override
     protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out) {

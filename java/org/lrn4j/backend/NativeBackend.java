@@ -162,6 +162,17 @@ public final class NativeBackend extends Backend {
     }
 
     @Override
+    protected void softmaxCrossEntropyImpl(int m, int n, Tensor logits, long offset, int ld, Tensor targets,
+                                           double scale, Tensor loss, Tensor dLogits, long dOffset, int ldd) {
+        if (reference(logits)) {
+            REFERENCE.softmaxCrossEntropyImpl(m, n, logits, offset, ld, targets, scale, loss, dLogits, dOffset, ldd);
+            return;
+        }
+        NativeKernels.softmaxXent(m, n, addr(logits, offset), ld, addr(targets, 0), (float) scale, addr(loss, 0),
+                addr(dLogits, dOffset), ldd);
+    }
+
+    @Override
     protected void lrnScanForwardImpl(int steps, int batch, int hidden,
                                       Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
                                       Tensor lengths, Activation act, boolean reverse,

@@ -111,6 +111,37 @@ public final class ReferenceBackend extends Backend {
         store(out, 0, 1, n, n, sum);
     }
 
+    @Override
+    protected void softmaxCrossEntropyImpl(int m, int n, Tensor logits, long offset, int ld, Tensor targets,
+                                           double scale, Tensor loss, Tensor dLogits, long dOffset, int ldd) {
+        double[] x = load(logits, offset, m, n, ld);
+        int[] t = targets.toIntArray();
+        double[] l = new double[m];
+        double[] d = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            if (t[i] < 0) {
+                continue;  // ignored row: zero loss, zero gradient
+            }
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                max = Math.max(max, x[i * n + j]);
+            }
+            double sum = 0;
+            for (int j = 0; j < n; j++) {
+                sum += Math.exp(x[i * n + j] - max);
+            }
+            double lse = max + Math.log(sum);
+            l[i] = lse - x[i * n + t[i]];
+            for (int j = 0; j < n; j++) {
+                d[i * n + j] = scale * (Math.exp(x[i * n + j] - lse) - (j == t[i] ? 1 : 0));
+            }
+        }
+        store(loss, 0, 1, m, m, l);
+        if (dLogits != null) {
+            store(dLogits, dOffset, m, n, ldd, d);
+        }
+    }
+
     static double sigmoid(double x) {
         return 1.0 / (1.0 + Math.exp(-x));
     }

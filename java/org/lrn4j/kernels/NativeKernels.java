@@ -59,6 +59,13 @@ public final class NativeKernels {
                                      @Cast("const float*") long a, @Cast("int64_t") long lda, int accumulate,
                                      @Cast("float*") long out);
 
+    @Name("lrn4j_softmax_xent")
+    public static native void softmaxXent(@Cast("int64_t") long m, @Cast("int64_t") long n,
+                                          @Cast("const float*") long logits, @Cast("int64_t") long ld,
+                                          @Cast("const int32_t*") long targets, float scale,
+                                          @Cast("float*") long loss, @Cast("float*") long dlogits,
+                                          @Cast("int64_t") long ldd);
+
     @Name("lrn4j_lrn_scan_forward")
     public static native void lrnScanForward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
                                              @Cast("int64_t") long hidden,
@@ -115,6 +122,13 @@ public final class NativeKernels {
     public static native int cudaColSum(@Cast("int64_t") long m, @Cast("int64_t") long n,
                                         @Cast("const float*") long a, @Cast("int64_t") long lda, int accumulate,
                                         @Cast("float*") long out, @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_softmax_xent")
+    public static native int cudaSoftmaxXent(@Cast("int64_t") long m, @Cast("int64_t") long n,
+                                             @Cast("const float*") long logits, @Cast("int64_t") long ld,
+                                             @Cast("const int32_t*") long targets, float scale,
+                                             @Cast("float*") long loss, @Cast("float*") long dlogits,
+                                             @Cast("int64_t") long ldd, @Cast("void*") long stream);
 
     @Name("lrn4j_cudab_lrn_scan_forward")
     public static native int cudaLrnScanForward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
