@@ -25,6 +25,8 @@ struct CudaApi {
   decltype(&lrn4j_cuda_layer_norm_forward) layer_norm_forward;
   decltype(&lrn4j_cuda_layer_norm_backward) layer_norm_backward;
   decltype(&lrn4j_cuda_softmax_xent) softmax_xent;
+  decltype(&lrn4j_cuda_embedding_gather) embedding_gather;
+  decltype(&lrn4j_cuda_embedding_scatter_add) embedding_scatter_add;
 };
 
 // The resolved table lives as long as the process (the library is never closed once open).
@@ -62,7 +64,9 @@ int lrn4j_cuda_bridge_open(const char* path) {
                   resolve(handle, "lrn4j_cuda_lrn_scan_backward", api.lrn_scan_backward) &&
                   resolve(handle, "lrn4j_cuda_layer_norm_forward", api.layer_norm_forward) &&
                   resolve(handle, "lrn4j_cuda_layer_norm_backward", api.layer_norm_backward) &&
-                  resolve(handle, "lrn4j_cuda_softmax_xent", api.softmax_xent);
+                  resolve(handle, "lrn4j_cuda_softmax_xent", api.softmax_xent) &&
+                  resolve(handle, "lrn4j_cuda_embedding_gather", api.embedding_gather) &&
+                  resolve(handle, "lrn4j_cuda_embedding_scatter_add", api.embedding_scatter_add);
   if (!ok) {
     dlclose(handle);
     return -1;
@@ -142,4 +146,16 @@ int lrn4j_cudab_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t 
                              float scale, float* loss, float* dlogits, int64_t ldd, void* stream) {
   const CudaApi* api = g_open.load(std::memory_order_acquire);
   return api ? api->softmax_xent(m, n, logits, ld, targets, scale, loss, dlogits, ldd, stream) : -1;
+}
+
+int lrn4j_cudab_embedding_gather(int64_t m, int64_t d, const int32_t* ids, const float* table, int64_t rows,
+                                 int64_t ldt, float* out, int64_t ldo, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->embedding_gather(m, d, ids, table, rows, ldt, out, ldo, stream) : -1;
+}
+
+int lrn4j_cudab_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const float* dout, int64_t ldo,
+                                      float* dtable, int64_t rows, int64_t ldt, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->embedding_scatter_add(m, d, ids, dout, ldo, dtable, rows, ldt, stream) : -1;
 }

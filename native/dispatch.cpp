@@ -94,6 +94,24 @@ void lrn4j_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, c
   }
 }
 
+void lrn4j_embedding_gather(int64_t m, int64_t d, const int32_t* ids, const float* table, int64_t rows,
+                            int64_t ldt, float* out, int64_t ldo) {
+  if (use_avx2()) {
+    lrn4j::avx2::embedding_gather(m, d, ids, table, rows, ldt, out, ldo, threads());
+  } else {
+    lrn4j::ref::embedding_gather(m, d, ids, table, rows, ldt, out, ldo, threads());
+  }
+}
+
+void lrn4j_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const float* dout, int64_t ldo,
+                                 float* dtable, int64_t rows, int64_t ldt) {
+  if (use_avx2()) {
+    lrn4j::avx2::embedding_scatter_add(m, d, ids, dout, ldo, dtable, rows, ldt, threads());
+  } else {
+    lrn4j::ref::embedding_scatter_add(m, d, ids, dout, ldo, dtable, rows, ldt, threads());
+  }
+}
+
 void lrn4j_lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
                             const float* h0, const int32_t* lengths, int act, int reverse, float* hs,
                             int64_t ldh, float* h_last) {

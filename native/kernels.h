@@ -43,7 +43,11 @@ inline int threads_for(int64_t work, int64_t min_per_thread, int threads) {
                            int64_t lddy, float* dx, int64_t lddx, float* dgamma, float* dbeta,          \
                            int threads);                                                                \
   void softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,      \
-                    float scale, float* loss, float* dlogits, int64_t ldd, int threads);
+                    float scale, float* loss, float* dlogits, int64_t ldd, int threads);                \
+  void embedding_gather(int64_t m, int64_t d, const int32_t* ids, const float* table, int64_t rows,       \
+                        int64_t ldt, float* out, int64_t ldo, int threads);                             \
+  void embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const float* dout, int64_t ldo,  \
+                             float* dtable, int64_t rows, int64_t ldt, int threads);
 
 // Reference kernels: plain loops in the order the header's formulas are written, float data with
 // double accumulation where a reduction is long (layer norm statistics). Portable C++.

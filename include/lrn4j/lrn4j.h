@@ -163,6 +163,26 @@ void lrn4j_layer_norm_backward(int64_t m, int64_t groups, int64_t group_size,
 void lrn4j_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,
                         float scale, float* loss, float* dlogits, int64_t ldd);
 
+/* ---- embedding ------------------------------------------------------------------------------------ */
+
+/*
+ * Embedding lookup: out[i, :] = table[ids[i], :] for i < m, d columns (m, d >= 0).
+ *   ids: m INT32 row indices in [0, rows), or -1 for padding (a zero row).
+ *   table: [rows, d] with row stride ldt (>= d); out: [m, d] with row stride ldo (>= d), not overlapping
+ *   the table. An id outside [-1, rows) (never passed after validation) gives a NaN row, never an
+ *   out-of-bounds read.
+ */
+void lrn4j_embedding_gather(int64_t m, int64_t d, const int32_t* ids, const float* table, int64_t rows,
+                            int64_t ldt, float* out, int64_t ldo);
+
+/*
+ * Backward of the lookup: dtable[ids[i], :] += dout[i, :] for i < m, each table row receiving its
+ * rows of dout in increasing i (deterministic; no atomics). ids of -1, and ids outside [0, rows), are
+ * skipped. dtable: [rows, d] with row stride ldt; dout: [m, d] with row stride ldo; no overlap.
+ */
+void lrn4j_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const float* dout, int64_t ldo,
+                                 float* dtable, int64_t rows, int64_t ldt);
+
 /* ---- CUDA bridge --------------------------------------------------------------------------------- */
 
 /*
@@ -201,6 +221,10 @@ int lrn4j_cudab_layer_norm_backward(int64_t m, int64_t groups, int64_t group_siz
                                     const float* mean, const float* rstd,
                                     const float* dy, int64_t lddy, float* dx, int64_t lddx,
                                     float* dgamma, float* dbeta, void* stream);
+int lrn4j_cudab_embedding_gather(int64_t m, int64_t d, const int32_t* ids, const float* table, int64_t rows,
+                                 int64_t ldt, float* out, int64_t ldo, void* stream);
+int lrn4j_cudab_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const float* dout, int64_t ldo,
+                                      float* dtable, int64_t rows, int64_t ldt, void* stream);
 int lrn4j_cudab_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,
                              float scale, float* loss, float* dlogits, int64_t ldd, void* stream);
 

@@ -53,6 +53,12 @@ int lrn4j_cuda_layer_norm_backward(int64_t m, int64_t groups, int64_t group_size
 int lrn4j_cuda_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,
                             float scale, float* loss, float* dlogits, int64_t ldd, void* stream);
 
+int lrn4j_cuda_embedding_gather(int64_t m, int64_t d, const int32_t* ids, const float* table, int64_t rows,
+                                int64_t ldt, float* out, int64_t ldo, void* stream);
+
+int lrn4j_cuda_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const float* dout, int64_t ldo,
+                                     float* dtable, int64_t rows, int64_t ldt, void* stream);
+
 #ifdef __cplusplus
 }
 #endif

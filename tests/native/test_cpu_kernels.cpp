@@ -346,6 +346,30 @@ void check_softmax_xent(Checker& ck) {
   }
 }
 
+// Embedding lookup and backward: AVX2 against the scalar reference, bit-identical (copies, and float
+// additions in the same order); repeated ids, padding ids (-1), strides.
+void check_embedding(Checker& ck) {
+  for (int64_t m : {1, 9, 130}) {
+    for (int64_t d : {1, 7, 8, 65, 300}) {
+      for (int64_t rows : {1, 50}) {
+        const Mat table = Mat::random(rows, d, d + 2);
+        const Mat dout = Mat::random(m, d, d + 5);
+        std::vector<int32_t> ids(m);
+        for (int64_t i = 0; i < m; ++i) ids[i] = i % 7 == 5 ? -1 : static_cast<int32_t>(rng() % std::min<int64_t>(rows, 1 + m / 2));
+        const std::string what = fmt("embedding m=%lld d=%lld rows=%lld", (long long)m, (long long)d, (long long)rows);
+        auto [out_ref, out_got] = both(Mat::poisoned(m, d, d + 5), [&](Mat& out) {
+          lrn4j_embedding_gather(m, d, ids.data(), table.data(), rows, table.ld, out.data(), out.ld);
+        });
+        compare(ck, what + " gather", out_got, out_ref, 0.0, 0.0);
+        auto [dt_ref, dt_got] = both(Mat::random(rows, d, d + 2), [&](Mat& dt) {
+          lrn4j_embedding_scatter_add(m, d, ids.data(), dout.data(), dout.ld, dt.data(), rows, dt.ld);
+        });
+        compare(ck, what + " scatter_add", dt_got, dt_ref, 0.0, 0.0);
+      }
+    }
+  }
+}
+
 struct ScanCase {
   int64_t T, B, H, pad;
   int act;
@@ -569,6 +593,7 @@ int main() {
   check_scans(ck);
   check_layer_norms(ck);
   check_softmax_xent(ck);
+  check_embedding(ck);
   check_determinism(ck);
   return ck.exit_code("test_cpu_kernels");
 }

@@ -81,6 +81,60 @@ public abstract class Backend {
         colSumImpl(m, n, a, aOffset, lda, accumulate, out);
     }
 
+    // ---- embedding ---------------------------------------------------------------------------------
+
+    /**
+     * Embedding lookup (see lrn4j_embedding_gather): {@code out[i, :] = table[ids[i], :]} for m ids of d
+     * columns; ids: INT32, m values in [0, rows) or -1 (a zero row); table: [rows, d] with row stride ldt;
+     * out: [m, d] with row stride ldo at outOffset.
+     */
+    public final void embeddingGather(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
+                                      Tensor out, long outOffset, int ldo) {
+        nonNegative("m", m);
+        nonNegative("d", d);
+        positive("rows", rows);
+        DType dt = floating("table", table);
+        matrix("table", table, dt, 0, rows, d, ldt);
+        matrix("out", out, dt, outOffset, m, d, ldo);
+        disjoint("out", out, outOffset, m, d, ldo, "table", table, 0, rows, d, ldt);
+        checkIds(ids, m, rows);
+        embeddingGatherImpl(m, d, ids, table, rows, ldt, out, outOffset, ldo);
+    }
+
+    /**
+     * Backward of {@link #embeddingGather} (see lrn4j_embedding_scatter_add): {@code dTable[ids[i], :] +=
+     * dOut[i, :]}, ids of -1 skipped, each table row receiving its rows in increasing i (deterministic).
+     */
+    public final void embeddingScatterAdd(int m, int d, Tensor ids, Tensor dOut, long dOutOffset, int ldo,
+                                          Tensor dTable, int rows, int ldt) {
+        nonNegative("m", m);
+        nonNegative("d", d);
+        positive("rows", rows);
+        DType dt = floating("dTable", dTable);
+        matrix("dTable", dTable, dt, 0, rows, d, ldt);
+        matrix("dOut", dOut, dt, dOutOffset, m, d, ldo);
+        disjoint("dTable", dTable, 0, rows, d, ldt, "dOut", dOut, dOutOffset, m, d, ldo);
+        checkIds(ids, m, rows);
+        embeddingScatterAddImpl(m, d, ids, dOut, dOutOffset, ldo, dTable, rows, ldt);
+    }
+
+    private void checkIds(Tensor ids, int m, int rows) {
+        Tensor.require(ids, "ids");
+        if (ids.dtype() != DType.INT32 || ids.numel() != m) {
+            throw new IllegalArgumentException("ids must be INT32 with " + m + " elements, got " + ids.describe());
+        }
+        sameDevice("ids", ids);
+        if (ids.device() == Device.HOST) {
+            for (int i = 0; i < m; i++) {
+                int id = (int) ids.get(i);
+                if (id < -1 || id >= rows) {
+                    throw new IllegalArgumentException("ids[" + i + "] = " + id + " is outside [0, " + rows
+                            + ") and not -1 (padding)");
+                }
+            }
+        }
+    }
+
     // ---- softmax cross-entropy ---------------------------------------------------------------------
 
     /**
@@ -313,6 +367,12 @@ public abstract class Backend {
                                                   Tensor x, long xOffset, int ldx, Tensor gamma,
                                                   Tensor mean, Tensor rstd, Tensor dy, long dyOffset, int lddy,
                                                   Tensor dx, long dxOffset, int lddx, Tensor dgamma, Tensor dbeta);
+
+    protected abstract void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
+                                                Tensor out, long outOffset, int ldo);
+
+    protected abstract void embeddingScatterAddImpl(int m, int d, Tensor ids, Tensor dOut, long dOutOffset,
+                                                    int ldo, Tensor dTable, int rows, int ldt);
 
     protected abstract void softmaxCrossEntropyImpl(int m, int n, Tensor logits, long offset, int ld,
                                                     Tensor targets, double scale, Tensor loss,

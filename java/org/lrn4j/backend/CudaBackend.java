@@ -171,6 +171,20 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    protected void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
+                                       Tensor out, long outOffset, int ldo) {
+        check(NativeKernels.cudaEmbeddingGather(m, d, addr(ids, 0), addr(table, 0), rows, ldt, addr(out, outOffset),
+                ldo, streamAddress), "embedding_gather");
+    }
+
+    @Override
+    protected void embeddingScatterAddImpl(int m, int d, Tensor ids, Tensor dOut, long dOutOffset, int ldo,
+                                           Tensor dTable, int rows, int ldt) {
+        check(NativeKernels.cudaEmbeddingScatterAdd(m, d, addr(ids, 0), addr(dOut, dOutOffset), ldo,
+                addr(dTable, 0), rows, ldt, streamAddress), "embedding_scatter_add");
+    }
+
+    @Override
     protected void softmaxCrossEntropyImpl(int m, int n, Tensor logits, long offset, int ld, Tensor targets,
                                            double scale, Tensor loss, Tensor dLogits, long dOffset, int ldd) {
         check(NativeKernels.cudaSoftmaxXent(m, n, addr(logits, offset), ld, addr(targets, 0), (float) scale,

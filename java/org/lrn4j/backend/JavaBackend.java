@@ -131,6 +131,64 @@ public final class JavaBackend extends Backend {
                 ldb, floats(bias), accumulate, floats(c), (int) cOffset, ldc);
     }
 
+    /** Each task copies a block of rows. */
+    @Override
+    protected void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
+                                       Tensor out, long outOffset, int ldo) {
+        if (reference(table)) {
+            REFERENCE.embeddingGatherImpl(m, d, ids, table, rows, ldt, out, outOffset, ldo);
+            return;
+        }
+        FloatBuffer t = floats(table);
+        FloatBuffer o = floats(out);
+        java.nio.IntBuffer id = ((HostStorage) ids.storage()).buffer().asIntBuffer();
+        int base = (int) outOffset;
+        pool().run((m + ROW_BLOCK - 1) / ROW_BLOCK, task -> {
+            float[] row = scratch(ROW_1, d);
+            for (int i = task * ROW_BLOCK; i < Math.min(m, (task + 1) * ROW_BLOCK); i++) {
+                int r = id.get(i);
+                if (r >= 0) {
+                    t.get(r * ldt, row, 0, d);
+                } else {
+                    Arrays.fill(row, 0, d, 0f);
+                }
+                o.put(base + i * ldo, row, 0, d);
+            }
+        });
+    }
+
+    /** Each task owns a block of columns and adds every id's row in increasing order. */
+    @Override
+    protected void embeddingScatterAddImpl(int m, int d, Tensor ids, Tensor dOut, long dOutOffset, int ldo,
+                                           Tensor dTable, int rows, int ldt) {
+        if (reference(dTable)) {
+            REFERENCE.embeddingScatterAddImpl(m, d, ids, dOut, dOutOffset, ldo, dTable, rows, ldt);
+            return;
+        }
+        FloatBuffer g = floats(dOut);
+        FloatBuffer t = floats(dTable);
+        java.nio.IntBuffer id = ((HostStorage) ids.storage()).buffer().asIntBuffer();
+        int base = (int) dOutOffset;
+        pool().run((d + COL_BLOCK - 1) / COL_BLOCK, task -> {
+            int j0 = task * COL_BLOCK;
+            int w = Math.min(COL_BLOCK, d - j0);
+            float[] acc = scratch(ROW_1, w);
+            float[] row = scratch(ROW_2, w);
+            for (int i = 0; i < m; i++) {
+                int r = id.get(i);
+                if (r < 0) {
+                    continue;
+                }
+                t.get(r * ldt + j0, acc, 0, w);
+                g.get(base + i * ldo + j0, row, 0, w);
+                for (int j = 0; j < w; j++) {
+                    acc[j] += row[j];
+                }
+                t.put(r * ldt + j0, acc, 0, w);
+            }
+        });
+    }
+
     /**
      * Each task takes a block of rows; per row the maximum, the sum of exp(x − max) in double in column
      * order, then the gradient {@code (scale / sum) · exp(x − max)} with the target element recomputed.

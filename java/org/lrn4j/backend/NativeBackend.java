@@ -162,6 +162,27 @@ public final class NativeBackend extends Backend {
     }
 
     @Override
+    protected void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
+                                       Tensor out, long outOffset, int ldo) {
+        if (reference(table)) {
+            REFERENCE.embeddingGatherImpl(m, d, ids, table, rows, ldt, out, outOffset, ldo);
+            return;
+        }
+        NativeKernels.embeddingGather(m, d, addr(ids, 0), addr(table, 0), rows, ldt, addr(out, outOffset), ldo);
+    }
+
+    @Override
+    protected void embeddingScatterAddImpl(int m, int d, Tensor ids, Tensor dOut, long dOutOffset, int ldo,
+                                           Tensor dTable, int rows, int ldt) {
+        if (reference(dTable)) {
+            REFERENCE.embeddingScatterAddImpl(m, d, ids, dOut, dOutOffset, ldo, dTable, rows, ldt);
+            return;
+        }
+        NativeKernels.embeddingScatterAdd(m, d, addr(ids, 0), addr(dOut, dOutOffset), ldo, addr(dTable, 0), rows,
+                ldt);
+    }
+
+    @Override
     protected void softmaxCrossEntropyImpl(int m, int n, Tensor logits, long offset, int ld, Tensor targets,
                                            double scale, Tensor loss, Tensor dLogits, long dOffset, int ldd) {
         if (reference(logits)) {

@@ -112,6 +112,36 @@ public final class ReferenceBackend extends Backend {
     }
 
     @Override
+    protected void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
+                                       Tensor out, long outOffset, int ldo) {
+        double[] t = load(table, 0, rows, d, ldt);
+        int[] id = ids.toIntArray();
+        double[] o = new double[m * d];
+        for (int i = 0; i < m; i++) {
+            if (id[i] >= 0) {
+                System.arraycopy(t, id[i] * d, o, i * d, d);
+            }
+        }
+        store(out, outOffset, m, d, ldo, o);
+    }
+
+    @Override
+    protected void embeddingScatterAddImpl(int m, int d, Tensor ids, Tensor dOut, long dOutOffset, int ldo,
+                                           Tensor dTable, int rows, int ldt) {
+        double[] t = load(dTable, 0, rows, d, ldt);
+        double[] g = load(dOut, dOutOffset, m, d, ldo);
+        int[] id = ids.toIntArray();
+        for (int i = 0; i < m; i++) {
+            if (id[i] >= 0) {
+                for (int j = 0; j < d; j++) {
+                    t[id[i] * d + j] += g[i * d + j];
+                }
+            }
+        }
+        store(dTable, 0, rows, d, ldt, t);
+    }
+
+    @Override
     protected void softmaxCrossEntropyImpl(int m, int n, Tensor logits, long offset, int ld, Tensor targets,
                                            double scale, Tensor loss, Tensor dLogits, long dOffset, int ldd) {
         double[] x = load(logits, offset, m, n, ld);

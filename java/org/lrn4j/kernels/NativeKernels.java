@@ -59,6 +59,18 @@ public final class NativeKernels {
                                      @Cast("const float*") long a, @Cast("int64_t") long lda, int accumulate,
                                      @Cast("float*") long out);
 
+    @Name("lrn4j_embedding_gather")
+    public static native void embeddingGather(@Cast("int64_t") long m, @Cast("int64_t") long d,
+                                              @Cast("const int32_t*") long ids, @Cast("const float*") long table,
+                                              @Cast("int64_t") long rows, @Cast("int64_t") long ldt,
+                                              @Cast("float*") long out, @Cast("int64_t") long ldo);
+
+    @Name("lrn4j_embedding_scatter_add")
+    public static native void embeddingScatterAdd(@Cast("int64_t") long m, @Cast("int64_t") long d,
+                                                  @Cast("const int32_t*") long ids, @Cast("const float*") long dout,
+                                                  @Cast("int64_t") long ldo, @Cast("float*") long dtable,
+                                                  @Cast("int64_t") long rows, @Cast("int64_t") long ldt);
+
     @Name("lrn4j_softmax_xent")
     public static native void softmaxXent(@Cast("int64_t") long m, @Cast("int64_t") long n,
                                           @Cast("const float*") long logits, @Cast("int64_t") long ld,
@@ -122,6 +134,20 @@ public final class NativeKernels {
     public static native int cudaColSum(@Cast("int64_t") long m, @Cast("int64_t") long n,
                                         @Cast("const float*") long a, @Cast("int64_t") long lda, int accumulate,
                                         @Cast("float*") long out, @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_embedding_gather")
+    public static native int cudaEmbeddingGather(@Cast("int64_t") long m, @Cast("int64_t") long d,
+                                                 @Cast("const int32_t*") long ids, @Cast("const float*") long table,
+                                                 @Cast("int64_t") long rows, @Cast("int64_t") long ldt,
+                                                 @Cast("float*") long out, @Cast("int64_t") long ldo,
+                                                 @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_embedding_scatter_add")
+    public static native int cudaEmbeddingScatterAdd(@Cast("int64_t") long m, @Cast("int64_t") long d,
+                                                     @Cast("const int32_t*") long ids,
+                                                     @Cast("const float*") long dout, @Cast("int64_t") long ldo,
+                                                     @Cast("float*") long dtable, @Cast("int64_t") long rows,
+                                                     @Cast("int64_t") long ldt, @Cast("void*") long stream);
 
     @Name("lrn4j_cudab_softmax_xent")
     public static native int cudaSoftmaxXent(@Cast("int64_t") long m, @Cast("int64_t") long n,
