@@ -27,6 +27,9 @@ struct CudaApi {
   decltype(&lrn4j_cuda_softmax_xent) softmax_xent;
   decltype(&lrn4j_cuda_embedding_gather) embedding_gather;
   decltype(&lrn4j_cuda_embedding_scatter_add) embedding_scatter_add;
+  decltype(&lrn4j_cuda_adam_step) adam_step;
+  decltype(&lrn4j_cuda_sgd_step) sgd_step;
+  decltype(&lrn4j_cuda_sum_squares) sum_squares;
 };
 
 // The resolved table lives as long as the process (the library is never closed once open).
@@ -66,7 +69,10 @@ int lrn4j_cuda_bridge_open(const char* path) {
                   resolve(handle, "lrn4j_cuda_layer_norm_backward", api.layer_norm_backward) &&
                   resolve(handle, "lrn4j_cuda_softmax_xent", api.softmax_xent) &&
                   resolve(handle, "lrn4j_cuda_embedding_gather", api.embedding_gather) &&
-                  resolve(handle, "lrn4j_cuda_embedding_scatter_add", api.embedding_scatter_add);
+                  resolve(handle, "lrn4j_cuda_embedding_scatter_add", api.embedding_scatter_add) &&
+                  resolve(handle, "lrn4j_cuda_adam_step", api.adam_step) &&
+                  resolve(handle, "lrn4j_cuda_sgd_step", api.sgd_step) &&
+                  resolve(handle, "lrn4j_cuda_sum_squares", api.sum_squares);
   if (!ok) {
     dlclose(handle);
     return -1;
@@ -158,4 +164,24 @@ int lrn4j_cudab_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, 
                                       float* dtable, int64_t rows, int64_t ldt, void* stream) {
   const CudaApi* api = g_open.load(std::memory_order_acquire);
   return api ? api->embedding_scatter_add(m, d, ids, dout, ldo, dtable, rows, ldt, stream) : -1;
+}
+
+int lrn4j_cudab_adam_step(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1,
+                          float beta2, float eps, float weight_decay, float grad_scale, float bias_correction1,
+                          float bias_correction2, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->adam_step(n, p, g, m, v, lr, beta1, beta2, eps, weight_decay, grad_scale, bias_correction1,
+                              bias_correction2, stream)
+             : -1;
+}
+
+int lrn4j_cudab_sgd_step(int64_t n, float* p, const float* g, float* u, float lr, float momentum, float weight_decay,
+                         float grad_scale, int nesterov, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->sgd_step(n, p, g, u, lr, momentum, weight_decay, grad_scale, nesterov, stream) : -1;
+}
+
+int lrn4j_cudab_sum_squares(int64_t n, const float* x, double* out, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->sum_squares(n, x, out, stream) : -1;
 }

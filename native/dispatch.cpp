@@ -112,6 +112,31 @@ void lrn4j_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const
   }
 }
 
+void lrn4j_adam_step(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1, float beta2,
+                     float eps, float weight_decay, float grad_scale, float bias_correction1,
+                     float bias_correction2) {
+  if (use_avx2()) {
+    lrn4j::avx2::adam_step(n, p, g, m, v, lr, beta1, beta2, eps, weight_decay, grad_scale, bias_correction1,
+                           bias_correction2, threads());
+  } else {
+    lrn4j::ref::adam_step(n, p, g, m, v, lr, beta1, beta2, eps, weight_decay, grad_scale, bias_correction1,
+                          bias_correction2, threads());
+  }
+}
+
+void lrn4j_sgd_step(int64_t n, float* p, const float* g, float* u, float lr, float momentum, float weight_decay,
+                    float grad_scale, int nesterov) {
+  if (use_avx2()) {
+    lrn4j::avx2::sgd_step(n, p, g, u, lr, momentum, weight_decay, grad_scale, nesterov, threads());
+  } else {
+    lrn4j::ref::sgd_step(n, p, g, u, lr, momentum, weight_decay, grad_scale, nesterov, threads());
+  }
+}
+
+double lrn4j_sum_squares(int64_t n, const float* x) {
+  return use_avx2() ? lrn4j::avx2::sum_squares(n, x, threads()) : lrn4j::ref::sum_squares(n, x, threads());
+}
+
 void lrn4j_lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
                             const float* h0, const int32_t* lengths, int act, int reverse, float* hs,
                             int64_t ldh, float* h_last) {

@@ -47,7 +47,13 @@ inline int threads_for(int64_t work, int64_t min_per_thread, int threads) {
   void embedding_gather(int64_t m, int64_t d, const int32_t* ids, const float* table, int64_t rows,       \
                         int64_t ldt, float* out, int64_t ldo, int threads);                             \
   void embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const float* dout, int64_t ldo,  \
-                             float* dtable, int64_t rows, int64_t ldt, int threads);
+                             float* dtable, int64_t rows, int64_t ldt, int threads);                     \
+  void adam_step(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1, float beta2, \
+                 float eps, float weight_decay, float grad_scale, float bias_correction1,               \
+                 float bias_correction2, int threads);                                                  \
+  void sgd_step(int64_t n, float* p, const float* g, float* u, float lr, float momentum,                \
+                float weight_decay, float grad_scale, int nesterov, int threads);                       \
+  double sum_squares(int64_t n, const float* x, int threads);
 
 // Reference kernels: plain loops in the order the header's formulas are written, float data with
 // double accumulation where a reduction is long (layer norm statistics). Portable C++.

@@ -183,6 +183,34 @@ void lrn4j_embedding_gather(int64_t m, int64_t d, const int32_t* ids, const floa
 void lrn4j_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const float* dout, int64_t ldo,
                                  float* dtable, int64_t rows, int64_t ldt);
 
+/* ---- optimizer steps ------------------------------------------------------------------------------ */
+
+/*
+ * Parameter updates, elementwise over n floats (n >= 0). g is the raw gradient; the step uses
+ * gs = grad_scale * g (grad_scale carries gradient clipping by global norm, 1 when not clipping).
+ *
+ * Adam with decoupled weight decay (AdamW; weight_decay = 0 is plain Adam):
+ *   m = beta1*m + (1-beta1)*gs;  v = beta2*v + (1-beta2)*gs^2;
+ *   p -= lr * ( (m / bias_correction1) / (sqrt(v / bias_correction2) + eps) + weight_decay * p )
+ * with bias_correction1 = 1 - beta1^t and bias_correction2 = 1 - beta2^t for step t >= 1.
+ *
+ * SGD with momentum and L2 weight decay:
+ *   d = gs + weight_decay * p;  u = momentum*u + d;  p -= lr * (nesterov ? d + momentum*u : u)
+ * (momentum = 0 is plain SGD; u is then still written, equal to d).
+ *
+ * p, m, v, u are updated in place; g is read only and must not overlap them. Elementwise and
+ * independent: results do not depend on the thread count.
+ */
+void lrn4j_adam_step(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1, float beta2,
+                     float eps, float weight_decay, float grad_scale, float bias_correction1,
+                     float bias_correction2);
+void lrn4j_sgd_step(int64_t n, float* p, const float* g, float* u, float lr, float momentum, float weight_decay,
+                    float grad_scale, int nesterov);
+
+/* Sum of squares of n floats in double precision, for the global gradient norm: fixed blocks of 4096
+ * elements summed in order, block sums added in order, so the result does not depend on the thread count. */
+double lrn4j_sum_squares(int64_t n, const float* x);
+
 /* ---- CUDA bridge --------------------------------------------------------------------------------- */
 
 /*
@@ -225,6 +253,12 @@ int lrn4j_cudab_embedding_gather(int64_t m, int64_t d, const int32_t* ids, const
                                  int64_t ldt, float* out, int64_t ldo, void* stream);
 int lrn4j_cudab_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const float* dout, int64_t ldo,
                                       float* dtable, int64_t rows, int64_t ldt, void* stream);
+int lrn4j_cudab_adam_step(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1,
+                          float beta2, float eps, float weight_decay, float grad_scale, float bias_correction1,
+                          float bias_correction2, void* stream);
+int lrn4j_cudab_sgd_step(int64_t n, float* p, const float* g, float* u, float lr, float momentum, float weight_decay,
+                         float grad_scale, int nesterov, void* stream);
+int lrn4j_cudab_sum_squares(int64_t n, const float* x, double* out, void* stream);
 int lrn4j_cudab_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,
                              float scale, float* loss, float* dlogits, int64_t ldd, void* stream);
 

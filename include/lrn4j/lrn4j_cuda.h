@@ -59,6 +59,18 @@ int lrn4j_cuda_embedding_gather(int64_t m, int64_t d, const int32_t* ids, const 
 int lrn4j_cuda_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const float* dout, int64_t ldo,
                                      float* dtable, int64_t rows, int64_t ldt, void* stream);
 
+int lrn4j_cuda_adam_step(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1,
+                         float beta2, float eps, float weight_decay, float grad_scale, float bias_correction1,
+                         float bias_correction2, void* stream);
+
+int lrn4j_cuda_sgd_step(int64_t n, float* p, const float* g, float* u, float lr, float momentum, float weight_decay,
+                        float grad_scale, int nesterov, void* stream);
+
+/* Writes the sum of squares (lrn4j_sum_squares) to *out, one double in device memory. The CUDA version
+ * sums in a fixed order of its own (one block, fixed strides and tree), deterministic but not equal in
+ * rounding to the CPU one. */
+int lrn4j_cuda_sum_squares(int64_t n, const float* x, double* out, void* stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -370,6 +370,35 @@ void check_embedding(Checker& ck) {
   }
 }
 
+// Optimizer steps: AVX2 equals the scalar reference bit for bit (same float operations, same order, no
+// fused multiply-adds); the sum of squares agrees to double rounding.
+void check_optimizers(Checker& ck) {
+  for (int64_t n : {1, 7, 8, 9, 1000, 16385, 40000}) {
+    const auto p0 = harness::random_vec(n, rng), g = harness::random_vec(n, rng);
+    const auto m0 = harness::random_vec(n, rng, -0.1f, 0.1f), v0 = harness::random_vec(n, rng, 0.0f, 0.01f);
+    std::vector<float> out[2];
+    for (int isa : {LRN4J_ISA_SCALAR, LRN4J_ISA_AVX2}) {
+      lrn4j_set_isa(isa);
+      auto p = p0, m = m0, v = v0, u = m0;
+      lrn4j_adam_step(n, p.data(), g.data(), m.data(), v.data(), 1e-2f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.5f, 0.19f, 0.003f);
+      lrn4j_sgd_step(n, p.data(), g.data(), u.data(), 0.1f, 0.9f, 1e-4f, 0.7f, 1);
+      lrn4j_sgd_step(n, p.data(), g.data(), u.data(), 0.1f, 0.9f, 0.0f, 1.0f, 0);
+      auto& o = out[isa == LRN4J_ISA_AVX2];
+      o = p;
+      o.insert(o.end(), m.begin(), m.end());
+      o.insert(o.end(), v.begin(), v.end());
+      o.insert(o.end(), u.begin(), u.end());
+    }
+    expect(ck, std::memcmp(out[0].data(), out[1].data(), out[0].size() * sizeof(float)) == 0,
+           fmt("optimizer steps n=%lld: AVX2 differs from the reference", (long long)n));
+    lrn4j_set_isa(LRN4J_ISA_SCALAR);
+    const double want = lrn4j_sum_squares(n, g.data());
+    lrn4j_set_isa(LRN4J_ISA_AVX2);
+    const double got = lrn4j_sum_squares(n, g.data());
+    expect(ck, std::fabs(got - want) <= 1e-13 * want, fmt("sum_squares n=%lld: %.17g vs %.17g", (long long)n, got, want));
+  }
+}
+
 struct ScanCase {
   int64_t T, B, H, pad;
   int act;
@@ -554,6 +583,16 @@ void check_determinism(Checker& ck) {
     });
   }
 
+  {
+    const auto x = harness::random_vec(300000, rng);
+    check_threads_bitwise(ck, "sum_squares", 2, [&] {
+      const double s = lrn4j_sum_squares(static_cast<int64_t>(x.size()), x.data());
+      std::vector<float> bits(2);
+      std::memcpy(bits.data(), &s, sizeof s);
+      return bits;
+    });
+  }
+
   const int64_t m = 512, groups = 3, gs = 100, n = groups * gs;
   const Mat x = Mat::random(m, n, n);
   const Mat dy = Mat::random(m, n, n);
@@ -594,6 +633,7 @@ int main() {
   check_layer_norms(ck);
   check_softmax_xent(ck);
   check_embedding(ck);
+  check_optimizers(ck);
   check_determinism(ck);
   return ck.exit_code("test_cpu_kernels");
 }

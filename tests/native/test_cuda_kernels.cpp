@@ -379,6 +379,44 @@ void check_embedding(Checker& ck) {
   }
 }
 
+// Optimizer steps against the CPU reference, bit for bit (no contraction into fused multiply-adds on
+// either side); the sum of squares to double rounding.
+void check_optimizers(Checker& ck) {
+  std::mt19937 rng(13);
+  for (int64_t n : {1, 7, 1000, 40000, 1000003}) {
+    const auto p0 = random_vec(static_cast<size_t>(n), rng), g = random_vec(static_cast<size_t>(n), rng);
+    const auto m0 = random_vec(static_cast<size_t>(n), rng, -0.1f, 0.1f);
+    const auto v0 = random_vec(static_cast<size_t>(n), rng, 0.0f, 0.01f);
+    auto p = p0, m = m0, v = v0, u = m0;
+    lrn4j_adam_step(n, p.data(), g.data(), m.data(), v.data(), 1e-2f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.5f, 0.19f, 0.003f);
+    lrn4j_sgd_step(n, p.data(), g.data(), u.data(), 0.1f, 0.9f, 1e-4f, 0.7f, 1);
+    DeviceBuffer<float> dp(p0), dg(g), dm(m0), dv(v0), du(m0);
+    DeviceBuffer<double> dsum(std::vector<double>(1, 0.0));
+    CUDA_OK(lrn4j_cuda_adam_step(n, dp.get(), dg.get(), dm.get(), dv.get(), 1e-2f, 0.9f, 0.999f, 1e-8f, 0.01f, 0.5f,
+                                 0.19f, 0.003f, nullptr));
+    CUDA_OK(lrn4j_cuda_sgd_step(n, dp.get(), dg.get(), du.get(), 0.1f, 0.9f, 1e-4f, 0.7f, 1, nullptr));
+    CUDA_OK(lrn4j_cuda_sum_squares(n, dg.get(), dsum.get(), nullptr));
+    CUDA_OK(cudaStreamSynchronize(nullptr));
+    char what[80];
+    std::snprintf(what, sizeof what, "optimizer n=%lld", static_cast<long long>(n));
+    const std::vector<float>* want[] = {&p, &m, &v, &u};
+    const DeviceBuffer<float>* got[] = {&dp, &dm, &dv, &du};
+    for (int k = 0; k < 4; ++k) {
+      const auto host = got[k]->download();
+      if (std::memcmp(host.data(), want[k]->data(), host.size() * sizeof(float)) != 0) {
+        ++ck.failures;
+        std::fprintf(stderr, "MISMATCH %s state %d differs from the CPU reference\n", what, k);
+      }
+    }
+    const double want_sum = lrn4j_sum_squares(n, g.data());
+    const double got_sum = dsum.download()[0];
+    if (!(std::fabs(got_sum - want_sum) <= 1e-12 * want_sum)) {
+      ++ck.failures;
+      std::fprintf(stderr, "MISMATCH %s sum_squares %.17g vs %.17g\n", what, got_sum, want_sum);
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -462,5 +500,6 @@ int main() {
 
   check_softmax_xent(p.ck);
   check_embedding(p.ck);
+  check_optimizers(p.ck);
   return p.ck.exit_code("test_cuda_kernels");
 }

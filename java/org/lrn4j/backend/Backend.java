@@ -81,6 +81,78 @@ public abstract class Backend {
         colSumImpl(m, n, a, aOffset, lda, accumulate, out);
     }
 
+    // ---- optimizer steps ---------------------------------------------------------------------------
+
+    /**
+     * One Adam step with decoupled weight decay (see lrn4j_adam_step), in place on the parameter p and
+     * the moments m and v, from the gradient g scaled by gradScale (gradient clipping; 1 without).
+     * step is the 1-based step number, for the bias corrections {@code 1 − β^step}.
+     */
+    public final void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double beta1, double beta2,
+                               double eps, double weightDecay, double gradScale, long step) {
+        DType dt = sameShapedParameters(p, g, m, v);
+        hyper("lr", lr, 0, Double.MAX_VALUE);
+        hyper("beta1", beta1, 0, Math.nextDown(1.0));
+        hyper("beta2", beta2, 0, Math.nextDown(1.0));
+        hyper("eps", eps, Double.MIN_NORMAL, Double.MAX_VALUE);
+        hyper("weightDecay", weightDecay, 0, Double.MAX_VALUE);
+        hyper("gradScale", gradScale, 0, Double.MAX_VALUE);
+        if (step < 1) {
+            throw new IllegalArgumentException("step must be >= 1, got " + step);
+        }
+        double bc1 = 1 - Math.pow(beta1, step);
+        double bc2 = 1 - Math.pow(beta2, step);
+        if (dt == DType.FLOAT32 && ((float) bc1 == 0f || (float) bc2 == 0f)) {
+            throw new IllegalArgumentException("beta1 = " + beta1 + " or beta2 = " + beta2 + " is too close to 1 for"
+                    + " float bias corrections at step " + step);
+        }
+        adamStepImpl(p, g, m, v, lr, beta1, beta2, eps, weightDecay, gradScale, bc1, bc2);
+    }
+
+    /** One SGD step with momentum and L2 weight decay (see lrn4j_sgd_step), in place on p and the velocity u. */
+    public final void sgdStep(Tensor p, Tensor g, Tensor u, double lr, double momentum, double weightDecay,
+                              double gradScale, boolean nesterov) {
+        sameShapedParameters(p, g, u);
+        hyper("lr", lr, 0, Double.MAX_VALUE);
+        hyper("momentum", momentum, 0, 1);
+        hyper("weightDecay", weightDecay, 0, Double.MAX_VALUE);
+        hyper("gradScale", gradScale, 0, Double.MAX_VALUE);
+        sgdStepImpl(p, g, u, lr, momentum, weightDecay, gradScale, nesterov);
+    }
+
+    /** Σ x² over all elements in double precision (see lrn4j_sum_squares); waits for the result. */
+    public final double sumOfSquares(Tensor x) {
+        floating("x", x);
+        sameDevice("x", x);
+        return sumOfSquaresImpl(x);
+    }
+
+    /** Same dtype, element count and device for all; the first is updated, so none may share storage. */
+    private DType sameShapedParameters(Tensor... ts) {
+        DType dt = floating("p", ts[0]);
+        String[] names = {"p", "g", "m", "v"};
+        for (int i = 0; i < ts.length; i++) {
+            String name = ts.length == 3 && i == 2 ? "u" : names[i];
+            Tensor.require(ts[i], name);
+            sameDevice(name, ts[i]);
+            if (ts[i].dtype() != dt || ts[i].numel() != ts[0].numel()) {
+                throw new IllegalArgumentException(name + " is " + ts[i].describe() + " but p is " + ts[0].describe());
+            }
+            for (int j = 0; j < i; j++) {
+                if (ts[i].storage() == ts[j].storage()) {
+                    throw new IllegalArgumentException(name + " shares storage with " + names[j]);
+                }
+            }
+        }
+        return dt;
+    }
+
+    private static void hyper(String what, double v, double lo, double hi) {
+        if (!(v >= lo && v <= hi)) {
+            throw new IllegalArgumentException(what + " must be in [" + lo + ", " + hi + "], got " + v);
+        }
+    }
+
     // ---- embedding ---------------------------------------------------------------------------------
 
     /**
@@ -367,6 +439,15 @@ public abstract class Backend {
                                                   Tensor x, long xOffset, int ldx, Tensor gamma,
                                                   Tensor mean, Tensor rstd, Tensor dy, long dyOffset, int lddy,
                                                   Tensor dx, long dxOffset, int lddx, Tensor dgamma, Tensor dbeta);
+
+    protected abstract void adamStepImpl(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double beta1,
+                                         double beta2, double eps, double weightDecay, double gradScale,
+                                         double biasCorrection1, double biasCorrection2);
+
+    protected abstract void sgdStepImpl(Tensor p, Tensor g, Tensor u, double lr, double momentum,
+                                        double weightDecay, double gradScale, boolean nesterov);
+
+    protected abstract double sumOfSquaresImpl(Tensor x);
 
     protected abstract void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
                                                 Tensor out, long outOffset, int ldo);

@@ -171,6 +171,34 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    protected void adamStepImpl(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double beta1, double beta2,
+                                double eps, double weightDecay, double gradScale, double bc1, double bc2) {
+        check(NativeKernels.cudaAdamStep(p.numel(), addr(p, 0), addr(g, 0), addr(m, 0), addr(v, 0), (float) lr,
+                (float) beta1, (float) beta2, (float) eps, (float) weightDecay, (float) gradScale, (float) bc1,
+                (float) bc2, streamAddress), "adam_step");
+    }
+
+    @Override
+    protected void sgdStepImpl(Tensor p, Tensor g, Tensor u, double lr, double momentum, double weightDecay,
+                               double gradScale, boolean nesterov) {
+        check(NativeKernels.cudaSgdStep(p.numel(), addr(p, 0), addr(g, 0), addr(u, 0), (float) lr, (float) momentum,
+                (float) weightDecay, (float) gradScale, nesterov ? 1 : 0, streamAddress), "sgd_step");
+    }
+
+    /** The kernel writes one double to device memory, copied back (the copy waits for the stream). */
+    @Override
+    protected double sumOfSquaresImpl(Tensor x) {
+        try (Tensor out = allocate(DType.INT32, 2);  // the double's 8 bytes, read back as two ints
+             Tensor host = Tensor.host(DType.INT32, 2)) {
+            check(NativeKernels.cudaSumSquares(x.numel(), addr(x, 0), addr(out, 0), streamAddress), "sum_squares");
+            host.copyFrom(out);
+            long lo = (long) host.get(0) & 0xffffffffL;
+            long hi = (long) host.get(1) & 0xffffffffL;
+            return Double.longBitsToDouble(hi << 32 | lo);
+        }
+    }
+
+    @Override
     protected void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
                                        Tensor out, long outOffset, int ldo) {
         check(NativeKernels.cudaEmbeddingGather(m, d, addr(ids, 0), addr(table, 0), rows, ldt, addr(out, outOffset),

@@ -131,6 +131,96 @@ public final class JavaBackend extends Backend {
                 ldb, floats(bias), accumulate, floats(c), (int) cOffset, ldc);
     }
 
+    private static final int STEP_CHUNK = 1 << 14;
+
+    /** The float operations of lrn4j_adam_step in its order (Java never fuses them): equal to the native kernels. */
+    @Override
+    protected void adamStepImpl(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double beta1, double beta2,
+                                double eps, double weightDecay, double gradScale, double bc1, double bc2) {
+        if (reference(p)) {
+            REFERENCE.adamStepImpl(p, g, m, v, lr, beta1, beta2, eps, weightDecay, gradScale, bc1, bc2);
+            return;
+        }
+        FloatBuffer pb = floats(p);
+        FloatBuffer gb = floats(g);
+        FloatBuffer mb = floats(m);
+        FloatBuffer vb = floats(v);
+        int n = (int) p.numel();
+        float flr = (float) lr;
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        float c1 = 1f - b1;
+        float c2 = 1f - b2;
+        float e = (float) eps;
+        float wd = (float) weightDecay;
+        float gsc = (float) gradScale;
+        float fbc1 = (float) bc1;
+        float fbc2 = (float) bc2;
+        pool().run((n + STEP_CHUNK - 1) / STEP_CHUNK, task -> {
+            for (int i = task * STEP_CHUNK; i < Math.min(n, (task + 1) * STEP_CHUNK); i++) {
+                float gs = gsc * gb.get(i);
+                float mi = b1 * mb.get(i) + c1 * gs;
+                float vi = b2 * vb.get(i) + c2 * (gs * gs);
+                mb.put(i, mi);
+                vb.put(i, vi);
+                float update = (mi / fbc1) / ((float) Math.sqrt(vi / fbc2) + e);
+                float pi = pb.get(i);
+                pb.put(i, pi - flr * (update + wd * pi));
+            }
+        });
+    }
+
+    @Override
+    protected void sgdStepImpl(Tensor p, Tensor g, Tensor u, double lr, double momentum, double weightDecay,
+                               double gradScale, boolean nesterov) {
+        if (reference(p)) {
+            REFERENCE.sgdStepImpl(p, g, u, lr, momentum, weightDecay, gradScale, nesterov);
+            return;
+        }
+        FloatBuffer pb = floats(p);
+        FloatBuffer gb = floats(g);
+        FloatBuffer ub = floats(u);
+        int n = (int) p.numel();
+        float flr = (float) lr;
+        float mu = (float) momentum;
+        float wd = (float) weightDecay;
+        float gsc = (float) gradScale;
+        pool().run((n + STEP_CHUNK - 1) / STEP_CHUNK, task -> {
+            for (int i = task * STEP_CHUNK; i < Math.min(n, (task + 1) * STEP_CHUNK); i++) {
+                float pi = pb.get(i);
+                float d = gsc * gb.get(i) + wd * pi;
+                float ui = mu * ub.get(i) + d;
+                ub.put(i, ui);
+                pb.put(i, pi - flr * (nesterov ? d + mu * ui : ui));
+            }
+        });
+    }
+
+    /** Blocks of 4096 summed in double in order, block sums added in order. */
+    @Override
+    protected double sumOfSquaresImpl(Tensor x) {
+        if (reference(x)) {
+            return REFERENCE.sumOfSquaresImpl(x);
+        }
+        FloatBuffer xb = floats(x);
+        int n = (int) x.numel();
+        int blocks = (n + 4095) / 4096;
+        double[] sums = new double[blocks];
+        pool().run(blocks, b -> {
+            double s = 0;
+            for (int i = b * 4096; i < Math.min(n, (b + 1) * 4096); i++) {
+                double v = xb.get(i);
+                s += v * v;
+            }
+            sums[b] = s;
+        });
+        double total = 0;
+        for (double s : sums) {
+            total += s;
+        }
+        return total;
+    }
+
     /** Each task copies a block of rows. */
     @Override
     protected void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,

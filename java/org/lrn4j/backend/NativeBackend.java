@@ -162,6 +162,36 @@ public final class NativeBackend extends Backend {
     }
 
     @Override
+    protected void adamStepImpl(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double beta1, double beta2,
+                                double eps, double weightDecay, double gradScale, double bc1, double bc2) {
+        if (reference(p)) {
+            REFERENCE.adamStepImpl(p, g, m, v, lr, beta1, beta2, eps, weightDecay, gradScale, bc1, bc2);
+            return;
+        }
+        NativeKernels.adamStep(p.numel(), addr(p, 0), addr(g, 0), addr(m, 0), addr(v, 0), (float) lr, (float) beta1,
+                (float) beta2, (float) eps, (float) weightDecay, (float) gradScale, (float) bc1, (float) bc2);
+    }
+
+    @Override
+    protected void sgdStepImpl(Tensor p, Tensor g, Tensor u, double lr, double momentum, double weightDecay,
+                               double gradScale, boolean nesterov) {
+        if (reference(p)) {
+            REFERENCE.sgdStepImpl(p, g, u, lr, momentum, weightDecay, gradScale, nesterov);
+            return;
+        }
+        NativeKernels.sgdStep(p.numel(), addr(p, 0), addr(g, 0), addr(u, 0), (float) lr, (float) momentum,
+                (float) weightDecay, (float) gradScale, nesterov ? 1 : 0);
+    }
+
+    @Override
+    protected double sumOfSquaresImpl(Tensor x) {
+        if (reference(x)) {
+            return REFERENCE.sumOfSquaresImpl(x);
+        }
+        return NativeKernels.sumSquares(x.numel(), addr(x, 0));
+    }
+
+    @Override
     protected void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
                                        Tensor out, long outOffset, int ldo) {
         if (reference(table)) {

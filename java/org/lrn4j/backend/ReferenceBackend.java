@@ -111,6 +111,51 @@ public final class ReferenceBackend extends Backend {
         store(out, 0, 1, n, n, sum);
     }
 
+    /** The formulas of lrn4j_adam_step in double, each stored value rounded to the tensor's type. */
+    @Override
+    protected void adamStepImpl(Tensor p, Tensor g, Tensor m, Tensor v, double lr, double beta1, double beta2,
+                                double eps, double weightDecay, double gradScale, double bc1, double bc2) {
+        int n = (int) p.numel();
+        double[] pv = p.toDoubleArray();
+        double[] gv = g.toDoubleArray();
+        double[] mv = m.toDoubleArray();
+        double[] vv = v.toDoubleArray();
+        for (int i = 0; i < n; i++) {
+            double gs = gradScale * gv[i];
+            mv[i] = beta1 * mv[i] + (1 - beta1) * gs;
+            vv[i] = beta2 * vv[i] + (1 - beta2) * gs * gs;
+            pv[i] -= lr * ((mv[i] / bc1) / (Math.sqrt(vv[i] / bc2) + eps) + weightDecay * pv[i]);
+        }
+        p.write(0, pv, 0, n);
+        m.write(0, mv, 0, n);
+        v.write(0, vv, 0, n);
+    }
+
+    @Override
+    protected void sgdStepImpl(Tensor p, Tensor g, Tensor u, double lr, double momentum, double weightDecay,
+                               double gradScale, boolean nesterov) {
+        int n = (int) p.numel();
+        double[] pv = p.toDoubleArray();
+        double[] gv = g.toDoubleArray();
+        double[] uv = u.toDoubleArray();
+        for (int i = 0; i < n; i++) {
+            double d = gradScale * gv[i] + weightDecay * pv[i];
+            uv[i] = momentum * uv[i] + d;
+            pv[i] -= lr * (nesterov ? d + momentum * uv[i] : uv[i]);
+        }
+        p.write(0, pv, 0, n);
+        u.write(0, uv, 0, n);
+    }
+
+    @Override
+    protected double sumOfSquaresImpl(Tensor x) {
+        double s = 0;
+        for (double v : x.toDoubleArray()) {
+            s += v * v;
+        }
+        return s;
+    }
+
     @Override
     protected void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
                                        Tensor out, long outOffset, int ldo) {

@@ -59,6 +59,20 @@ public final class NativeKernels {
                                      @Cast("const float*") long a, @Cast("int64_t") long lda, int accumulate,
                                      @Cast("float*") long out);
 
+    @Name("lrn4j_adam_step")
+    public static native void adamStep(@Cast("int64_t") long n, @Cast("float*") long p, @Cast("const float*") long g,
+                                       @Cast("float*") long m, @Cast("float*") long v, float lr, float beta1,
+                                       float beta2, float eps, float weightDecay, float gradScale,
+                                       float biasCorrection1, float biasCorrection2);
+
+    @Name("lrn4j_sgd_step")
+    public static native void sgdStep(@Cast("int64_t") long n, @Cast("float*") long p, @Cast("const float*") long g,
+                                      @Cast("float*") long u, float lr, float momentum, float weightDecay,
+                                      float gradScale, int nesterov);
+
+    @Name("lrn4j_sum_squares")
+    public static native double sumSquares(@Cast("int64_t") long n, @Cast("const float*") long x);
+
     @Name("lrn4j_embedding_gather")
     public static native void embeddingGather(@Cast("int64_t") long m, @Cast("int64_t") long d,
                                               @Cast("const int32_t*") long ids, @Cast("const float*") long table,
@@ -134,6 +148,23 @@ public final class NativeKernels {
     public static native int cudaColSum(@Cast("int64_t") long m, @Cast("int64_t") long n,
                                         @Cast("const float*") long a, @Cast("int64_t") long lda, int accumulate,
                                         @Cast("float*") long out, @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_adam_step")
+    public static native int cudaAdamStep(@Cast("int64_t") long n, @Cast("float*") long p,
+                                          @Cast("const float*") long g, @Cast("float*") long m,
+                                          @Cast("float*") long v, float lr, float beta1, float beta2, float eps,
+                                          float weightDecay, float gradScale, float biasCorrection1,
+                                          float biasCorrection2, @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_sgd_step")
+    public static native int cudaSgdStep(@Cast("int64_t") long n, @Cast("float*") long p,
+                                         @Cast("const float*") long g, @Cast("float*") long u, float lr,
+                                         float momentum, float weightDecay, float gradScale, int nesterov,
+                                         @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_sum_squares")
+    public static native int cudaSumSquares(@Cast("int64_t") long n, @Cast("const float*") long x,
+                                            @Cast("double*") long out, @Cast("void*") long stream);
 
     @Name("lrn4j_cudab_embedding_gather")
     public static native int cudaEmbeddingGather(@Cast("int64_t") long m, @Cast("int64_t") long d,
