@@ -36,7 +36,7 @@ import org.lrn4j.tensor.Tensor;
  * <p>Streaming: feeding a sequence in chunks, each chunk's initial state the previous chunk's final state,
  * gives exactly the result of feeding it whole (unidirectional layers).
  */
-public final class Lrn implements AutoCloseable {
+public final class Lrn implements Recurrent {
     private final Backend backend;
     private final DType dtype;
     private final int inputSize;
@@ -209,26 +209,32 @@ public final class Lrn implements AutoCloseable {
         }
     }
 
+    @Override
     public Backend backend() {
         return backend;
     }
 
+    @Override
     public DType dtype() {
         return dtype;
     }
 
+    @Override
     public int inputSize() {
         return inputSize;
     }
 
+    @Override
     public int hiddenSize() {
         return hiddenSize;
     }
 
+    @Override
     public int layers() {
         return layers;
     }
 
+    @Override
     public int directions() {
         return directions;
     }
@@ -242,16 +248,25 @@ public final class Lrn implements AutoCloseable {
     }
 
     /** Width of the output: directions·hiddenSize. */
+    /** The state of a (layer, direction, sequence) is h alone: hiddenSize. */
+    @Override
+    public int stateSize() {
+        return hiddenSize;
+    }
+
+    @Override
     public int outputSize() {
         return directions * hiddenSize;
     }
 
     /** All parameters, in a fixed order: per layer weight [in, directions·3H], bias, and LN gain if any. */
+    @Override
     public List<Parameter> parameters() {
         return parameters;
     }
 
     /** Sets every parameter gradient to zero. */
+    @Override
     public void zeroGrad() {
         for (Parameter p : parameters) {
             p.zeroGrad();
@@ -283,7 +298,7 @@ public final class Lrn implements AutoCloseable {
      * Owns its tensors (not the input or initial state passed in, which must stay open until backward).
      * Passing it back to {@link #forward(Tensor, int[], Tensor, Result)} overwrites it in place.
      */
-    public final class Result implements AutoCloseable {
+    public final class Result implements Recurrent.Result {
         private final int steps;
         private final int batch;
         private final LayerCache[] caches;
@@ -305,12 +320,14 @@ public final class Lrn implements AutoCloseable {
         }
 
         /** [T, B, directions·H]. */
+        @Override
         public Tensor output() {
             checkOpen();
             return caches[layers - 1].output;
         }
 
         /** [layers·directions, B, H]: the state after each sequence's last processed token. */
+        @Override
         public Tensor finalState() {
             checkOpen();
             return finalState;
@@ -328,10 +345,12 @@ public final class Lrn implements AutoCloseable {
             return caches[Objects.checkIndex(layer, layers)].output;
         }
 
+        @Override
         public int steps() {
             return steps;
         }
 
+        @Override
         public int batch() {
             return batch;
         }
@@ -411,7 +430,8 @@ public final class Lrn implements AutoCloseable {
      * @param h0      initial state [layers·directions, B, H], or null for zeros
      * @param reuse   a result to overwrite, or null
      */
-    public Result forward(Tensor x, int[] lengths, Tensor h0, Result reuse) {
+    @Override
+    public Result forward(Tensor x, int[] lengths, Tensor h0, Recurrent.Result reuse) {
         checkInput("x", x, -1, -1, inputSize);
         int steps = (int) x.dim(0);
         int batch = (int) x.dim(1);
@@ -422,15 +442,13 @@ public final class Lrn implements AutoCloseable {
             checkInput("h0", h0, layers * directions, batch, hiddenSize);
         }
         checkLengths(lengths, steps, batch);
-        if (reuse != null) {
-            checkResult(reuse);
-            if (reuse.steps != steps || reuse.batch != batch) {
-                throw new IllegalArgumentException("the result to reuse holds " + reuse.steps + " steps of "
-                        + reuse.batch + " sequences, but x has " + steps + " steps of " + batch);
-            }
+        Result old = reuse == null ? null : checkResult(reuse);
+        if (old != null && (old.steps != steps || old.batch != batch)) {
+            throw new IllegalArgumentException("the result to reuse holds " + old.steps + " steps of "
+                    + old.batch + " sequences, but x has " + steps + " steps of " + batch);
         }
         checkParametersOpen();
-        Result r = reuse != null ? reuse : newResult(steps, batch);
+        Result r = old != null ? old : newResult(steps, batch);
         r.initialState = h0;
         r.setLengths(lengths);
         int rows = steps * batch;
@@ -510,14 +528,15 @@ public final class Lrn implements AutoCloseable {
         }
     }
 
-    private void checkResult(Result result) {
+    private Result checkResult(Recurrent.Result result) {
         if (result == null) {
             throw new IllegalArgumentException("result must not be null");
         }
-        if (result.owner() != this) {
+        if (!(result instanceof Result r) || r.owner() != this) {
             throw new IllegalArgumentException("the forward result belongs to another layer");
         }
-        result.checkOpen();
+        r.checkOpen();
+        return r;
     }
 
     private void checkParametersOpen() {
@@ -534,7 +553,7 @@ public final class Lrn implements AutoCloseable {
      * tensors; closing hands them back for reuse. Passing it back to
      * {@link #backward(Result, Tensor, Tensor, Gradients)} overwrites it in place.
      */
-    public final class Gradients implements AutoCloseable {
+    public final class Gradients implements Recurrent.Gradients {
         private final int steps;
         private final int batch;
         private final Tensor input;
@@ -562,12 +581,14 @@ public final class Lrn implements AutoCloseable {
         }
 
         /** [T, B, inputSize]. */
+        @Override
         public Tensor input() {
             checkOpen();
             return input;
         }
 
         /** [layers·directions, B, H]. */
+        @Override
         public Tensor initialState() {
             checkOpen();
             return initialState;
@@ -616,8 +637,10 @@ public final class Lrn implements AutoCloseable {
      * gradients of an earlier call of this layer with the same T and B, overwritten and returned. With
      * reused gradients the call allocates nothing on the Java heap.
      */
-    public Gradients backward(Result result, Tensor dOutput, Tensor dFinalState, Gradients reuse) {
-        checkResult(result);
+    @Override
+    public Gradients backward(Recurrent.Result forwardResult, Tensor dOutput, Tensor dFinalState,
+                              Recurrent.Gradients reuseGradients) {
+        Result result = checkResult(forwardResult);
         int steps = result.steps;
         int batch = result.batch;
         if (dOutput == null && dFinalState == null) {
@@ -633,10 +656,12 @@ public final class Lrn implements AutoCloseable {
             result.initialState.checkOpen();
         }
         result.caches[0].input.checkOpen();
-        if (reuse != null) {
-            if (reuse.owner() != this) {
+        Gradients reuse = null;
+        if (reuseGradients != null) {
+            if (!(reuseGradients instanceof Gradients g) || g.owner() != this) {
                 throw new IllegalArgumentException("the gradients to reuse belong to another layer");
             }
+            reuse = g;
             reuse.checkOpen();
             if (reuse.steps != steps || reuse.batch != batch) {
                 throw new IllegalArgumentException("the gradients to reuse hold " + reuse.steps + " steps of "
