@@ -136,6 +136,11 @@ public final class CudaBackend extends Backend {
         }
 
         @Override
+        public void zero(long offset, long bytes) {
+            CudaRuntime.zero(address() + offset, bytes, stream);
+        }
+
+        @Override
         protected void release() {
             // Work still queued on the stream may use this memory.
             CudaRuntime.synchronize(stream);

@@ -128,6 +128,11 @@ public final class CudaRuntime {
         check(cudart.cudaFree(new Address(address)), "cudaFree");
     }
 
+    /** Enqueues setting {@code bytes} bytes at {@code address} to zero on {@code stream} (no wait). */
+    public static void zero(long address, long bytes, CUstream_st stream) {
+        check(cudart.cudaMemsetAsync(new Address(address), 0, bytes, stream), "cudaMemsetAsync");
+    }
+
     /** Copies {@code bytes} bytes and waits for the copy to finish (kinds: cudaMemcpyHostToDevice, ...). */
     public static void copy(long dst, long src, long bytes, int kind, CUstream_st stream) {
         check(cudart.cudaMemcpyAsync(new Address(dst), new Address(src), bytes, kind, stream), "cudaMemcpyAsync");

@@ -32,9 +32,7 @@ public final class Parameter implements AutoCloseable {
 
     /** Sets the gradient to zero. */
     public void zeroGrad() {
-        try (Tensor zeros = Tensor.host(grad.dtype(), grad.shape())) {
-            grad.copyFrom(zeros);
-        }
+        grad.zero();
     }
 
     @Override

@@ -20,4 +20,7 @@ public abstract class DeviceStorage extends Storage {
 
     /** Copies {@code bytes} bytes from another storage of the same device. */
     public abstract void copyFromDevice(DeviceStorage src, long srcOffset, long dstOffset, long bytes);
+
+    /** Sets {@code bytes} bytes from {@code offset} to zero, in order with the device's kernels. */
+    public abstract void zero(long offset, long bytes);
 }

@@ -290,6 +290,24 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** Sets every element to {@code value}; host tensors only. */
+    /** Sets every element to zero, on the host or on the device (ordered with the device's kernels). */
+    public void zero() {
+        checkOpen();
+        if (storage instanceof DeviceStorage d) {
+            d.zero(0, numel * dtype.bytes());
+            return;
+        }
+        ByteBuffer b = data();
+        long bytes = numel * dtype.bytes();
+        for (int at = 0; at < bytes; at += 8) {
+            if (at + 8 <= bytes) {
+                b.putLong(at, 0L);
+            } else {
+                b.putInt(at, 0);
+            }
+        }
+    }
+
     public void fill(double value) {
         int n = Math.toIntExact(numel);
         double[] chunk = new double[Math.min(n, 4096)];

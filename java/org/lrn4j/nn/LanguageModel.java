@@ -1,0 +1,235 @@
+package org.lrn4j.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+import org.lrn4j.backend.Backend;
+import org.lrn4j.tensor.DType;
+import org.lrn4j.tensor.Tensor;
+
+/**
+ * A word-level recurrent language model: embedding → recurrent layer(s) → linear projection to the
+ * vocabulary → softmax cross-entropy. Batches are time-major token windows [T, B] (B parallel streams
+ * read T steps at a time); the recurrent state is carried from one window to the next (truncated
+ * backpropagation through time: the gradient stops at the window boundary). Targets of -1 do not count.
+ *
+ * <p>Buffers are kept between calls of the same window shape, so a training loop over equal windows
+ * allocates its device or off-heap memory once.
+ */
+public final class LanguageModel implements AutoCloseable {
+    private final Backend backend;
+    private final DType dtype;
+    private final Embedding embedding;
+    private final Recurrent rnn;
+    private final Linear output;
+    private final List<Parameter> parameters;
+    private final int vocabulary;
+
+    private Buffers buffers;
+    /** The carried state [layers·directions, B, stateSize], or null before the first window. */
+    private Tensor state;
+
+    /** Sum of the counted tokens' losses (nats) and their number. */
+    public record Loss(double sum, long count) {
+        public double mean() {
+            return count == 0 ? Double.NaN : sum / count;
+        }
+    }
+
+    /**
+     * @param embeddingDim width of the word vectors, which is the recurrent layer's input size
+     * @param rnn          the recurrent core (its input size must be embeddingDim)
+     */
+    public LanguageModel(Backend backend, DType dtype, int vocabulary, int embeddingDim, Recurrent rnn, long seed) {
+        this.backend = Objects.requireNonNull(backend);
+        this.dtype = dtype;
+        this.rnn = Objects.requireNonNull(rnn);
+        if (rnn.inputSize() != embeddingDim) {
+            throw new IllegalArgumentException("the recurrent layer reads " + rnn.inputSize()
+                    + " inputs but the embedding has " + embeddingDim);
+        }
+        if (rnn.backend() != backend || rnn.dtype() != dtype) {
+            throw new IllegalArgumentException("the recurrent layer runs on " + rnn.backend().name() + "/" + rnn.dtype()
+                    + ", the model on " + backend.name() + "/" + dtype);
+        }
+        this.vocabulary = vocabulary;
+        this.embedding = new Embedding(backend, dtype, vocabulary, embeddingDim, 0.1, seed, "embedding");
+        this.output = new Linear(backend, dtype, rnn.outputSize(), vocabulary, true, seed + 1, "output");
+        List<Parameter> all = new ArrayList<>(embedding.parameters());
+        all.addAll(rnn.parameters());
+        all.addAll(output.parameters());
+        this.parameters = Collections.unmodifiableList(all);
+    }
+
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    public int vocabulary() {
+        return vocabulary;
+    }
+
+    public Recurrent rnn() {
+        return rnn;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Forgets the carried state: the next window starts from zeros. */
+    public void resetState() {
+        if (state != null) {
+            state.close();
+            state = null;
+        }
+    }
+
+    /**
+     * One training window: forward, loss, and backward, adding into the parameter gradients (which the
+     * caller zeroes and applies). The loss gradient is scaled by 1/count, so the gradients are those of
+     * the mean loss over the window's counted tokens. Returns the summed loss.
+     *
+     * @param inputs  T·B token ids, time-major (element t·B + b)
+     * @param targets T·B next-token ids, or -1 where nothing is predicted
+     */
+    public Loss trainWindow(int[] inputs, int[] targets, int steps, int batch) {
+        return window(inputs, targets, steps, batch, true);
+    }
+
+    /** The loss of a window without gradients (evaluation); the state is carried as in training. */
+    public Loss evaluateWindow(int[] inputs, int[] targets, int steps, int batch) {
+        return window(inputs, targets, steps, batch, false);
+    }
+
+    private Loss window(int[] inputs, int[] targets, int steps, int batch, boolean train) {
+        if (steps < 1 || batch < 1) {
+            throw new IllegalArgumentException("a window needs steps and batch >= 1, got " + steps + " and " + batch);
+        }
+        int rows = Math.multiplyExact(steps, batch);
+        if (inputs.length != rows || targets.length != rows) {
+            throw new IllegalArgumentException("inputs and targets need " + rows + " ids each, got " + inputs.length
+                    + " and " + targets.length);
+        }
+        long counted = 0;
+        for (int i = 0; i < rows; i++) {
+            if (inputs[i] < 0 || inputs[i] >= vocabulary) {
+                throw new IllegalArgumentException("inputs[" + i + "] = " + inputs[i] + " is outside [0, " + vocabulary + ")");
+            }
+            if (targets[i] < -1 || targets[i] >= vocabulary) {
+                throw new IllegalArgumentException("targets[" + i + "] = " + targets[i] + " is outside [0, "
+                        + vocabulary + ") and not -1");
+            }
+            if (targets[i] >= 0) {
+                counted++;
+            }
+        }
+        Buffers b = buffers(steps, batch);
+        b.upload(inputs, targets);
+        if (state != null && state.dim(1) != batch) {
+            resetState();
+        }
+        embedding.forward(rows, b.ids, b.embedded);
+        b.result = rnn.forward(b.embedded, null, state, b.result);
+        output.forward(rows, b.result.output(), b.logits);
+        double scale = counted == 0 ? 0 : 1.0 / counted;
+        backend.softmaxCrossEntropy(rows, vocabulary, b.logits, 0, vocabulary, b.targets, scale, b.loss,
+                train ? b.logits : null, 0, vocabulary);
+        if (train) {
+            output.backward(rows, b.result.output(), b.logits, b.dRnnOut);
+            b.gradients = rnn.backward(b.result, b.dRnnOut, null, b.gradients);
+            embedding.backward(rows, b.ids, b.gradients.input());
+        }
+        carry(b.result.finalState());
+        double sum = 0;
+        b.lossHost.copyFrom(b.loss);
+        for (int i = 0; i < rows; i++) {
+            sum += b.lossHost.get(i);
+        }
+        return new Loss(sum, counted);
+    }
+
+    /** Copies the final state into the carried state (detached: the next window's gradient stops here). */
+    private void carry(Tensor finalState) {
+        if (state == null || !java.util.Arrays.equals(state.shape(), finalState.shape())) {
+            resetState();
+            state = backend.allocate(dtype, finalState.shape());
+        }
+        state.copyFrom(finalState);
+    }
+
+    private Buffers buffers(int steps, int batch) {
+        if (buffers == null || buffers.steps != steps || buffers.batch != batch) {
+            if (buffers != null) {
+                buffers.close();
+            }
+            buffers = new Buffers(steps, batch);
+        }
+        return buffers;
+    }
+
+    /** Everything one window shape needs, kept across windows. */
+    private final class Buffers implements AutoCloseable {
+        final int steps;
+        final int batch;
+        final Tensor idsHost;
+        final Tensor targetsHost;
+        final Tensor ids;
+        final Tensor targets;
+        final Tensor embedded;
+        final Tensor logits;
+        final Tensor dRnnOut;
+        final Tensor loss;
+        final Tensor lossHost;
+        Recurrent.Result result;
+        Recurrent.Gradients gradients;
+
+        Buffers(int steps, int batch) {
+            this.steps = steps;
+            this.batch = batch;
+            int rows = steps * batch;
+            idsHost = Tensor.host(DType.INT32, rows);
+            targetsHost = Tensor.host(DType.INT32, rows);
+            ids = backend.allocate(DType.INT32, rows);
+            targets = backend.allocate(DType.INT32, rows);
+            embedded = backend.allocate(dtype, steps, batch, embedding.dim());
+            logits = backend.allocate(dtype, rows, vocabulary);
+            dRnnOut = backend.allocate(dtype, steps, batch, rnn.outputSize());
+            loss = backend.allocate(dtype, rows);
+            lossHost = Tensor.host(dtype, rows);
+        }
+
+        void upload(int[] inputs, int[] targetIds) {
+            idsHost.writeInts(0, inputs, 0, inputs.length);
+            targetsHost.writeInts(0, targetIds, 0, targetIds.length);
+            ids.copyFrom(idsHost);
+            targets.copyFrom(targetsHost);
+        }
+
+        @Override
+        public void close() {
+            if (gradients != null) {
+                gradients.close();
+            }
+            if (result != null) {
+                result.close();
+            }
+            for (Tensor t : new Tensor[] {idsHost, targetsHost, ids, targets, embedded, logits, dRnnOut, loss, lossHost}) {
+                t.close();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (buffers != null) {
+            buffers.close();
+        }
+        resetState();
+        embedding.close();
+        rnn.close();
+        output.close();
+    }
+}
