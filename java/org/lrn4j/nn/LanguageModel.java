@@ -104,6 +104,84 @@ public final class LanguageModel implements AutoCloseable {
         return window(inputs, targets, steps, batch, false);
     }
 
+    /**
+     * Feeds one token to each of {@code tokens.length} streams, continuing the carried state, and returns
+     * log P(next token | everything fed so far) for each stream: [B][V], in double (for sampling and
+     * exact evaluation).
+     */
+    public double[][] nextLogProbabilities(int[] tokens) {
+        int batch = tokens.length;
+        int[] none = new int[batch];
+        java.util.Arrays.fill(none, -1);
+        window(tokens, none, 1, batch, false);
+        double[] logits = buffers.logits.toDoubleArray();
+        double[][] out = new double[batch][vocabulary];
+        for (int b = 0; b < batch; b++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int v = 0; v < vocabulary; v++) {
+                max = Math.max(max, logits[b * vocabulary + v]);
+            }
+            double sum = 0;
+            for (int v = 0; v < vocabulary; v++) {
+                sum += Math.exp(logits[b * vocabulary + v] - max);
+            }
+            double lse = max + Math.log(sum);
+            for (int v = 0; v < vocabulary; v++) {
+                out[b][v] = logits[b * vocabulary + v] - lse;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Samples {@code length} tokens after feeding {@code prompt} (at least one token) from a fresh state:
+     * each next token is drawn from softmax(logits / temperature); temperature 0 takes the most likely one.
+     */
+    public int[] sample(int[] prompt, int length, double temperature, java.util.random.RandomGenerator rng) {
+        if (prompt.length == 0 || length < 0 || !(temperature >= 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("sampling needs a prompt of at least one token, length >= 0 and a "
+                    + "finite temperature >= 0");
+        }
+        resetState();
+        double[] logp = null;
+        for (int token : prompt) {
+            logp = nextLogProbabilities(new int[] {token})[0];
+        }
+        int[] out = new int[length];
+        for (int i = 0; i < length; i++) {
+            int next = draw(logp, temperature, rng);
+            out[i] = next;
+            logp = nextLogProbabilities(new int[] {next})[0];
+        }
+        return out;
+    }
+
+    private static int draw(double[] logp, double temperature, java.util.random.RandomGenerator rng) {
+        int best = 0;
+        for (int v = 1; v < logp.length; v++) {
+            if (logp[v] > logp[best]) {
+                best = v;
+            }
+        }
+        if (temperature == 0) {
+            return best;
+        }
+        double[] w = new double[logp.length];
+        double sum = 0;
+        for (int v = 0; v < logp.length; v++) {
+            w[v] = Math.exp((logp[v] - logp[best]) / temperature);
+            sum += w[v];
+        }
+        double u = rng.nextDouble() * sum;
+        for (int v = 0; v < w.length; v++) {
+            u -= w[v];
+            if (u < 0) {
+                return v;
+            }
+        }
+        return best;
+    }
+
     private Loss window(int[] inputs, int[] targets, int steps, int batch, boolean train) {
         if (steps < 1 || batch < 1) {
             throw new IllegalArgumentException("a window needs steps and batch >= 1, got " + steps + " and " + batch);

@@ -113,6 +113,33 @@ class LanguageModelTest {
         }
     }
 
+    /** Log-probabilities normalise, and feeding tokens one at a time equals feeding the window. */
+    @Test
+    void stepwiseProbabilitiesMatchTheWindowLoss() {
+        Backend backend = TestData.backendOrSkip("java");
+        try (LanguageModel lm = model(backend, DType.FLOAT32, false, 5)) {
+            int[] in = {1, 4, 2, 5};
+            int[] out = {4, 2, 5, 0};
+            lm.resetState();
+            double window = lm.evaluateWindow(in, out, 4, 1).sum();
+            lm.resetState();
+            double stepwise = 0;
+            for (int t = 0; t < 4; t++) {
+                double[] logp = lm.nextLogProbabilities(new int[] {in[t]})[0];
+                double total = 0;
+                for (double lp : logp) {
+                    total += Math.exp(lp);
+                }
+                assertEquals(1.0, total, 1e-9);
+                stepwise -= logp[out[t]];
+            }
+            assertEquals(window, stepwise, 1e-4 * window);
+            int[] greedy = lm.sample(new int[] {1}, 5, 0, new java.util.SplittableRandom(1));
+            assertArrayEquals(greedy, lm.sample(new int[] {1}, 5, 0, new java.util.SplittableRandom(2)));
+            assertEquals(5, lm.sample(new int[] {1, 2}, 5, 1.0, new java.util.SplittableRandom(1)).length);
+        }
+    }
+
     @Test
     void badWindowsAreRejected() {
         Backend backend = TestData.backendOrSkip("java");
