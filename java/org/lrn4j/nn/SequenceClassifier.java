@@ -1,0 +1,204 @@
+package org.lrn4j.nn;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+import org.lrn4j.backend.Backend;
+import org.lrn4j.tensor.DType;
+import org.lrn4j.tensor.Tensor;
+
+/**
+ * A sequence classifier: embedding → recurrent layer(s) over a padded batch with per-sequence lengths →
+ * the top layer's final states (for a bidirectional layer: the forward state after each sequence's last
+ * token and the reverse state after its first, concatenated) → linear layer → softmax cross-entropy over
+ * the classes. The linear layer reads the final states where the recurrent layer left them: for each
+ * direction d, {@code logits += h_d · W_d} with W_d the rows [d·H, (d+1)·H) of W, so no copy is made.
+ */
+public final class SequenceClassifier implements AutoCloseable {
+    private final Backend backend;
+    private final DType dtype;
+    private final Embedding embedding;
+    private final Recurrent rnn;
+    private final int classes;
+    private final Parameter weight;
+    private final Parameter bias;
+    private final List<Parameter> parameters;
+
+    /** Summed loss (nats), counted examples, and how many were classified correctly. */
+    public record Outcome(double lossSum, int count, int correct, int[] predictions) {
+        public double meanLoss() {
+            return count == 0 ? Double.NaN : lossSum / count;
+        }
+
+        public double accuracy() {
+            return count == 0 ? Double.NaN : (double) correct / count;
+        }
+    }
+
+    public SequenceClassifier(Backend backend, DType dtype, int vocabulary, int embeddingDim, Recurrent rnn,
+                              int classes, long seed) {
+        this.backend = Objects.requireNonNull(backend);
+        this.dtype = dtype;
+        this.rnn = Objects.requireNonNull(rnn);
+        if (rnn.inputSize() != embeddingDim) {
+            throw new IllegalArgumentException("the recurrent layer reads " + rnn.inputSize()
+                    + " inputs but the embedding has " + embeddingDim);
+        }
+        if (rnn.stateSize() < rnn.hiddenSize()) {
+            throw new IllegalArgumentException("the recurrent layer's state is narrower than its output");
+        }
+        if (classes < 2) {
+            throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classes);
+        }
+        this.classes = classes;
+        this.embedding = new Embedding(backend, dtype, vocabulary, embeddingDim, 0.1, seed, "embedding");
+        int in = rnn.outputSize();
+        SplittableRandom rng = new SplittableRandom(seed + 1);
+        double bound = 1 / Math.sqrt(in);
+        double[] w = new double[in * classes];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (rng.nextDouble() * 2 - 1) * bound;
+        }
+        this.weight = Parameters.make(backend, dtype, "classifier.weight", w, in, classes);
+        this.bias = Parameters.make(backend, dtype, "classifier.bias", new double[classes], classes);
+        List<Parameter> all = new ArrayList<>(embedding.parameters());
+        all.addAll(rnn.parameters());
+        all.add(weight);
+        all.add(bias);
+        this.parameters = Collections.unmodifiableList(all);
+    }
+
+    public List<Parameter> parameters() {
+        return parameters;
+    }
+
+    public Recurrent rnn() {
+        return rnn;
+    }
+
+    public int classes() {
+        return classes;
+    }
+
+    /**
+     * Runs a padded batch; with {@code train}, also the backward pass of the mean loss, adding into the
+     * parameter gradients.
+     *
+     * @param tokens  T·B ids, time-major (element t·B + b); padding positions may hold any valid id or -1
+     * @param lengths B lengths in [1, T]
+     * @param labels  B class indices
+     */
+    public Outcome run(int[] tokens, int[] lengths, int[] labels, int steps, int batch, boolean train) {
+        int rows = Math.multiplyExact(steps, batch);
+        if (tokens.length != rows || lengths.length != batch || labels.length != batch) {
+            throw new IllegalArgumentException("a batch of " + batch + " sequences of " + steps + " steps needs "
+                    + rows + " tokens, " + batch + " lengths and " + batch + " labels; got " + tokens.length + ", "
+                    + lengths.length + " and " + labels.length);
+        }
+        for (int i = 0; i < rows; i++) {
+            if (tokens[i] < -1 || tokens[i] >= embedding.vocabulary()) {
+                throw new IllegalArgumentException("tokens[" + i + "] = " + tokens[i] + " is outside [0, "
+                        + embedding.vocabulary() + ") and not -1");
+            }
+        }
+        for (int b = 0; b < batch; b++) {
+            if (labels[b] < 0 || labels[b] >= classes) {
+                throw new IllegalArgumentException("labels[" + b + "] = " + labels[b] + " is outside [0, " + classes + ")");
+            }
+        }
+        int h = rnn.hiddenSize();
+        int dirs = rnn.directions();
+        int width = rnn.stateSize();
+        long top = (long) (rnn.layers() - 1) * dirs;
+        try (Tensor ids = upload(tokens);
+             Tensor target = upload(labels);
+             Tensor embedded = backend.allocate(dtype, steps, batch, embedding.dim());
+             Tensor logits = backend.allocate(dtype, batch, classes);
+             Tensor loss = backend.allocate(dtype, batch)) {
+            embedding.forward(rows, ids, embedded);
+            try (Recurrent.Result r = rnn.forward(embedded, lengths, null, null)) {
+                Tensor fin = r.finalState();
+                for (int d = 0; d < dirs; d++) {
+                    // h of direction d: the first H values of each state row (stateSize may be 2H: h, then c)
+                    backend.gemm(false, false, batch, classes, h, fin, (top + d) * batch * width, width,
+                            weight.value(), (long) d * h * classes, classes, d == 0 ? bias.value() : null, d > 0,
+                            logits, 0, classes);
+                }
+                backend.softmaxCrossEntropy(batch, classes, logits, 0, classes, target, 1.0 / batch, loss,
+                        train ? logits : null, 0, classes);
+                double[] lossValues = loss.toDoubleArray();
+                double[] probs = train ? null : logits.toDoubleArray();
+                int[] predictions = new int[batch];
+                if (!train) {
+                    for (int b = 0; b < batch; b++) {
+                        int best = 0;
+                        for (int c = 1; c < classes; c++) {
+                            if (probs[b * classes + c] > probs[b * classes + best]) {
+                                best = c;
+                            }
+                        }
+                        predictions[b] = best;
+                    }
+                } else {
+                    // the gradient is softmax - onehot (scaled): the prediction is where it is largest
+                    double[] g = logits.toDoubleArray();
+                    for (int b = 0; b < batch; b++) {
+                        int best = 0;
+                        for (int c = 1; c < classes; c++) {
+                            double gc = g[b * classes + c] + (c == labels[b] ? 1.0 / batch : 0);
+                            double gb = g[b * classes + best] + (best == labels[b] ? 1.0 / batch : 0);
+                            if (gc > gb) {
+                                best = c;
+                            }
+                        }
+                        predictions[b] = best;
+                    }
+                    backward(r, logits, batch, h, dirs, width, top, steps, ids, rows);
+                }
+                double sum = 0;
+                int correct = 0;
+                for (int b = 0; b < batch; b++) {
+                    sum += lossValues[b];
+                    correct += predictions[b] == labels[b] ? 1 : 0;
+                }
+                return new Outcome(sum, batch, correct, predictions);
+            }
+        }
+    }
+
+    private void backward(Recurrent.Result r, Tensor dLogits, int batch, int h, int dirs, int width, long top,
+                          int steps, Tensor ids, int rows) {
+        Tensor fin = r.finalState();
+        backend.colSum(batch, classes, dLogits, 0, classes, true, bias.grad());
+        try (Tensor dFinal = backend.allocate(dtype, fin.shape())) {
+            dFinal.zero();
+            for (int d = 0; d < dirs; d++) {
+                long at = (top + d) * batch * width;
+                backend.gemm(true, false, h, classes, batch, fin, at, width, dLogits, 0, classes, null, true,
+                        weight.grad(), (long) d * h * classes, classes);
+                backend.gemm(false, true, batch, h, classes, dLogits, 0, classes, weight.value(),
+                        (long) d * h * classes, classes, null, false, dFinal, at, width);
+            }
+            try (Recurrent.Gradients g = rnn.backward(r, null, dFinal, null)) {
+                embedding.backward(rows, ids, g.input());
+            }
+        }
+    }
+
+    private Tensor upload(int[] values) {
+        try (Tensor host = Tensor.ofInts(values)) {
+            return backend.copyOf(host);
+        }
+    }
+
+    @Override
+    public void close() {
+        embedding.close();
+        rnn.close();
+        weight.close();
+        bias.close();
+    }
+}
