@@ -45,7 +45,7 @@ public final class GeneratedClassification {
             }
         }
 
-        /** 2 classes, 4,000 / 500 / 500 documents of 2 … 8 sentences (about 10 to 120 tokens). */
+        /** 2 classes, 4,000 / 500 / 500 documents of 2 … 8 sentences (about 10 to 150 tokens, median 50). */
         public static Sizes defaults() {
             return new Sizes(2, 4000, 500, 500, 2, 8);
         }
