@@ -79,6 +79,24 @@ public final class LanguageModel implements AutoCloseable {
         return backend;
     }
 
+    /** The carried state [layers·directions, B, stateSize], or null when the next window starts from zeros. */
+    public Tensor carriedState() {
+        return state;
+    }
+
+    /** Sets the carried state (for resuming from a checkpoint): values of shape [layers·directions, B, stateSize]. */
+    public void restoreState(double[] values, long... shape) {
+        if (shape.length != 3 || shape[0] != (long) rnn.layers() * rnn.directions() || shape[2] != rnn.stateSize()) {
+            throw new IllegalArgumentException("a carried state has shape [" + rnn.layers() * rnn.directions() + ", B, "
+                    + rnn.stateSize() + "], got " + java.util.Arrays.toString(shape));
+        }
+        resetState();
+        try (Tensor host = Tensor.host(dtype, shape)) {
+            host.write(0, values, 0, values.length);
+            state = backend.copyOf(host);
+        }
+    }
+
     /** Forgets the carried state: the next window starts from zeros. */
     public void resetState() {
         if (state != null) {
