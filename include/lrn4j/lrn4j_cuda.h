@@ -7,7 +7,12 @@
  *  - `stream` is a cudaStream_t passed as void* (NULL = the legacy default stream); kernels are only
  *    enqueued on it, the call does not synchronize, and no memory is allocated or freed;
  *  - the return value is cudaGetLastError() after enqueueing, 0 = success: the launch's error, or an
- *    earlier error still pending on the calling host thread (which it clears).
+ *    earlier error still pending on the calling host thread (which it clears);
+ *  - the long sums have orders of their own, fixed by the sizes alone (never by the GPU or the launch), so
+ *    results are bit-identical from run to run but differ from the CPU's by rounding: lrn4j_cuda_gemm cuts K
+ *    into at most 8 contiguous slices, sums each from 0 and adds the slice sums left to right (cuda/gemm.cu);
+ *    lrn4j_cuda_col_sum sums the rows in 128 interleaved lanes whose sums meet in a fixed pairwise tree
+ *    (cuda/col_sum.cu).
  * The library is linked against the shared CUDA runtime (libcudart.so) so that it shares one runtime
  * with the JavaCPP CUDA presets that allocate the memory and create the streams.
  */

@@ -95,6 +95,14 @@ void check_matrix(Checker& ck, const std::string& what, const std::vector<float>
   ck.close(what.c_str(), g.data(), w.data(), g.size(), tol.abs, tol.rel);
 }
 
+// Two results that must be the same bits (repeated calls, or one row block computed inside two problem sizes).
+void check_bits(Checker& ck, const std::string& what, const float* got, const float* want, size_t count) {
+  if (count > 0 && std::memcmp(got, want, count * sizeof(float)) != 0) {
+    ++ck.failures;
+    if (ck.printed++ < 10) std::fprintf(stderr, "NOT BIT-IDENTICAL %s\n", what.c_str());
+  }
+}
+
 class CudaParity {
  public:
   CudaParity() : rng_(20240611) { CUDA_OK(cudaStreamCreate(&stream_)); }
@@ -118,16 +126,51 @@ class CudaParity {
     lrn4j_gemm(ta, tb, m, n, k, a.data(), lda, b.data(), ldb, data_if(bias, with_bias), accumulate, want.data(),
                ldc);
 
-    DeviceBuffer<float> dev_a(a), dev_b(b), dev_bias(bias), dev_c(c0);
+    DeviceBuffer<float> dev_a(a), dev_b(b), dev_bias(bias), dev_c(c0), dev_c_again(c0);
     CUDA_OK(lrn4j_cuda_gemm(ta, tb, m, n, k, dev_a.get(), lda, dev_b.get(), ldb, dev_bias.get_if(with_bias),
                             accumulate, dev_c.get(), ldc, stream_));
+    CUDA_OK(lrn4j_cuda_gemm(ta, tb, m, n, k, dev_a.get(), lda, dev_b.get(), ldb, dev_bias.get_if(with_bias),
+                            accumulate, dev_c_again.get(), ldc, stream_));
     CUDA_OK(cudaStreamSynchronize(stream_));
 
     char what[160];
     std::snprintf(what, sizeof what, "gemm ta=%d tb=%d m=%lld n=%lld k=%lld pad=%lld bias=%d acc=%d", ta, tb,
                   static_cast<long long>(m), static_cast<long long>(n), static_cast<long long>(k),
                   static_cast<long long>(pad), with_bias, accumulate);
-    check_matrix(ck, what, c0, dev_c.download(), want, m, n, ldc, {1e-6 * static_cast<double>(k + 1), 1e-5});
+    const auto got = dev_c.download();
+    check_matrix(ck, what, c0, got, want, m, n, ldc, {1e-6 * static_cast<double>(k + 1), 1e-5});
+    check_bits(ck, std::string(what) + " repeated", dev_c_again.download().data(), got.data(), got.size());
+  }
+
+  // The GEMM's summation order depends on K alone: rows [0, m_small) of C must be the same bits whether the
+  // problem has m_small or m_big rows. With few tiles (m_small) the long K is split over blocks, with many
+  // (m_big) each block walks all of it, so this compares the two ways of walking K bit for bit.
+  void gemm_rows_independent_of_m(int ta, int tb, int64_t m_small, int64_t m_big, int64_t n, int64_t k) {
+    const int64_t a_rows = ta ? k : m_big, a_cols = ta ? m_big : k;
+    const int64_t b_rows = tb ? n : k, b_cols = tb ? k : n;
+    const auto a = random_vec(static_cast<size_t>(a_rows * a_cols), rng_);
+    const auto b = random_vec(static_cast<size_t>(b_rows * b_cols), rng_);
+    const auto bias = random_vec(static_cast<size_t>(n), rng_);
+    const auto c0 = random_vec(static_cast<size_t>(m_big * n), rng_);
+
+    // The small problem is a view of the big one's A: its first m_small rows (or columns, transposed).
+    DeviceBuffer<float> dev_a(a), dev_b(b), dev_bias(bias), dev_small(c0), dev_big(c0);
+    CUDA_OK(lrn4j_cuda_gemm(ta, tb, m_small, n, k, dev_a.get(), a_cols, dev_b.get(), b_cols, dev_bias.get(), 1,
+                            dev_small.get(), n, stream_));
+    CUDA_OK(lrn4j_cuda_gemm(ta, tb, m_big, n, k, dev_a.get(), a_cols, dev_b.get(), b_cols, dev_bias.get(), 1,
+                            dev_big.get(), n, stream_));
+    CUDA_OK(cudaStreamSynchronize(stream_));
+
+    char what[160];
+    std::snprintf(what, sizeof what, "gemm ta=%d tb=%d rows of m=%lld inside m=%lld n=%lld k=%lld", ta, tb,
+                  static_cast<long long>(m_small), static_cast<long long>(m_big), static_cast<long long>(n),
+                  static_cast<long long>(k));
+    const auto small = dev_small.download();
+    const auto big = dev_big.download();
+    check_bits(ck, what, small.data(), big.data(), static_cast<size_t>(m_small * n));
+    // The rows beyond m_small were C0 + product in the big problem and are untouched in the small one.
+    check_bits(ck, std::string(what) + " (rows beyond the view)", small.data() + m_small * n,
+               c0.data() + m_small * n, static_cast<size_t>((m_big - m_small) * n));
   }
 
   void col_sum(int64_t m, int64_t n, int64_t pad, int accumulate) {
@@ -139,14 +182,17 @@ class CudaParity {
     lrn4j_col_sum(m, n, a.data(), lda, accumulate, want.data());
 
     // This kernel runs on the legacy default stream (NULL), the others on a created stream.
-    DeviceBuffer<float> dev_a(a), dev_out(out0);
+    DeviceBuffer<float> dev_a(a), dev_out(out0), dev_out_again(out0);
     CUDA_OK(lrn4j_cuda_col_sum(m, n, dev_a.get(), lda, accumulate, dev_out.get(), nullptr));
+    CUDA_OK(lrn4j_cuda_col_sum(m, n, dev_a.get(), lda, accumulate, dev_out_again.get(), nullptr));
     CUDA_OK(cudaStreamSynchronize(nullptr));
 
     char what[120];
     std::snprintf(what, sizeof what, "col_sum m=%lld n=%lld pad=%lld acc=%d", static_cast<long long>(m),
                   static_cast<long long>(n), static_cast<long long>(pad), accumulate);
-    check_matrix(ck, what, out0, dev_out.download(), want, 1, n, n, {1e-6 * static_cast<double>(m + 1), 1e-5});
+    const auto got = dev_out.download();
+    check_matrix(ck, what, out0, got, want, 1, n, n, {1e-6 * static_cast<double>(m + 1), 1e-5});
+    check_bits(ck, std::string(what) + " repeated", dev_out_again.download().data(), got.data(), got.size());
   }
 
   // Forward, then backward fed with the reference forward states, so each is compared on equal inputs.
@@ -300,15 +346,42 @@ class CudaParity {
   cudaStream_t stream_ = nullptr;
 };
 
+// Rows of a `wide`-column GEMM with at least two 64 x 64 tiles per SM of this GPU.
+int64_t rows_for_two_tiles_per_sm(int64_t wide) {
+  int device = 0;
+  int sms = 0;
+  CUDA_OK(cudaGetDevice(&device));
+  CUDA_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+  return 64 * ((2 * sms + wide / 64 - 1) / (wide / 64)) + 5;
+}
+
+// One case per kernel and per path through it: enough for the compute-sanitizer tools whose cost grows with
+// every launch (racecheck takes minutes over the full grid).
+void run_quick(CudaParity& p) {
+  for (int ta = 0; ta < 2; ++ta)
+    for (int tb = 0; tb < 2; ++tb) {
+      p.gemm(ta, tb, 65, 63, 17, 3, true, 1);
+      p.gemm(ta, tb, 70, 70, 4100, 0, tb != 0, ta);
+    }
+  p.gemm_rows_independent_of_m(1, 0, 70, rows_for_two_tiles_per_sm(1024), 1024, 600);
+  p.col_sum(4096, 768, 0, 1);
+  p.col_sum(33, 9, 5, 0);
+  for (int reverse = 0; reverse < 2; ++reverse)
+    for (int variant : {0, 1, 2, 3}) p.scan(35, 3, 33, variant % 2, reverse, true, variant < 2, 5, variant);
+  p.layer_norm(33, 3, 129, true, 3, false, true);
+}
+
 }  // namespace
 
 namespace {
 
 // Softmax cross-entropy against the CPU reference: separate gradient, in place, loss only; ignored rows.
-void check_softmax_xent(Checker& ck) {
+void check_softmax_xent(Checker& ck, bool quick = false) {
   std::mt19937 rng(7);
-  for (int64_t m : {1, 5, 40, 300}) {
-    for (int64_t n : {1, 7, 255, 256, 257, 1000, 16383}) {
+  const std::vector<int64_t> ms = quick ? std::vector<int64_t>{5} : std::vector<int64_t>{1, 5, 40, 300};
+  const std::vector<int64_t> ns = quick ? std::vector<int64_t>{257} : std::vector<int64_t>{1, 7, 255, 256, 257, 1000, 16383};
+  for (int64_t m : ms) {
+    for (int64_t n : ns) {
       for (float spread : {3.0f, 80.0f}) {
         const int64_t ld = n + 3;
         std::vector<float> x = poisoned(static_cast<size_t>(m * ld));
@@ -381,9 +454,10 @@ void check_embedding(Checker& ck) {
 
 // Optimizer steps against the CPU reference, bit for bit (no contraction into fused multiply-adds on
 // either side); the sum of squares to double rounding.
-void check_optimizers(Checker& ck) {
+void check_optimizers(Checker& ck, bool quick = false) {
   std::mt19937 rng(13);
-  for (int64_t n : {1, 7, 1000, 40000, 1000003}) {
+  const std::vector<int64_t> ns = quick ? std::vector<int64_t>{40000} : std::vector<int64_t>{1, 7, 1000, 40000, 1000003};
+  for (int64_t n : ns) {
     const auto p0 = random_vec(static_cast<size_t>(n), rng), g = random_vec(static_cast<size_t>(n), rng);
     const auto m0 = random_vec(static_cast<size_t>(n), rng, -0.1f, 0.1f);
     const auto v0 = random_vec(static_cast<size_t>(n), rng, 0.0f, 0.01f);
@@ -419,7 +493,8 @@ void check_optimizers(Checker& ck) {
 
 }  // namespace
 
-int main() {
+// With --quick, only run_quick's cases.
+int main(int argc, char** argv) {
   int devices = 0;
   const cudaError_t err = cudaGetDeviceCount(&devices);
   if (err != cudaSuccess || devices == 0) {
@@ -437,6 +512,12 @@ int main() {
   }
 
   CudaParity p;
+  if (argc > 1 && std::strcmp(argv[1], "--quick") == 0) {
+    run_quick(p);
+    check_softmax_xent(p.ck, true);
+    check_optimizers(p.ck, true);
+    return p.ck.exit_code("test_cuda_kernels --quick");
+  }
   const int64_t kT[] = {1, 2, 7, 33};
   const int64_t kB[] = {1, 3, 8};
   const int64_t kH[] = {1, 7, 8, 9, 33, 129};
@@ -466,10 +547,29 @@ int main() {
           for (int acc = 0; acc < 2; ++acc)
             for (int64_t pad : {0, 3}) p.gemm(ta, tb, s.m, s.n, s.k, pad, bias != 0, acc);
 
+  // Long K, cut into 2..8 slices (K > 512), on few tiles (blocks share a tile) and with an uneven last slice;
+  // the last is the weight gradient's form with the benchmark layer's K (T*B = 4096). Sizes stay small enough
+  // for the compute-sanitizer runs.
+  const Shape kLongK[] = {{33, 65, 520}, {1, 1, 3000}, {64, 100, 1500}, {70, 70, 4100}, {7, 129, 9000}};
+  for (const Shape& s : kLongK)
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb) p.gemm(ta, tb, s.m, s.n, s.k, ta + tb, tb != 0, ta);
+  p.gemm(1, 0, 128, 192, 4096, 0, false, 1);
+
+  // The big problem has at least two 64 x 64 tiles per SM, the small one far fewer.
+  const int64_t wide = 1024;
+  const int64_t m_big = rows_for_two_tiles_per_sm(wide);
+  p.gemm_rows_independent_of_m(1, 0, 70, m_big, wide, 600);
+  p.gemm_rows_independent_of_m(0, 1, 70, m_big, wide, 520);
+
   for (int64_t m : {0, 1, 7, 33, 300})
     for (int64_t n : {0, 1, 9, 129, 517})
       for (int acc = 0; acc < 2; ++acc)
         for (int64_t pad : {0, 5}) p.col_sum(m, n, pad, acc);
+  // Many rows: the bias gradient of the benchmark layer (T*B = 4096, 3H = 768), and a tall narrow case.
+  p.col_sum(4096, 768, 0, 1);
+  p.col_sum(5000, 771, 3, 0);
+  p.col_sum(100003, 9, 1, 1);
 
   // The optional arguments, strides and in-place forms vary by a seeded draw rather than by the loop
   // counters, so that they do not move in lock-step with the loop variables.
@@ -487,6 +587,14 @@ int main() {
                 const int variant = scan_variant(pick);
                 p.scan(t, b, h, act, reverse, ragged != 0, with_h0 != 0, pad, variant);
               }
+
+  // Walks over time around the copy groups (4 steps) and the ring of steps in flight (32), and long ones.
+  for (int64_t t : {4, 5, 31, 32, 35, 100, 300})
+    for (int reverse = 0; reverse < 2; ++reverse)
+      for (int ragged = 0; ragged < 2; ++ragged) {
+        const int act = coin(pick) != 0 ? LRN4J_ACT_TANH : LRN4J_ACT_IDENTITY;
+        p.scan(t, 5, 33, act, reverse, ragged != 0, coin(pick) != 0, coin(pick) * 5, scan_variant(pick));
+      }
 
   for (int64_t m : {1, 7, 33, 130})
     for (int64_t groups : {1, 3})
