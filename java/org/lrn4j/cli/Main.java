@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code lrn4j} command. */
 @Command(name = "lrn4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Lightweight recurrent networks on the JVM with native AVX2/FMA and CUDA kernels.",
-        subcommands = {InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class,
+            BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     /** Reads the version from the jar manifest (or "dev" when run from classes). */

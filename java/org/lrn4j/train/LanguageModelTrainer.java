@@ -62,6 +62,7 @@ public final class LanguageModelTrainer {
     private final TrainConfig config;
     private final CheckpointStore store;
     private final int evalBatch;
+    private String source;
 
     public LanguageModelTrainer(Backend backend, LanguageModelCorpus corpus, ModelSpec spec, TrainConfig config,
                                 CheckpointStore store) {
@@ -75,6 +76,15 @@ public final class LanguageModelTrainer {
         this.config = config;
         this.store = store;
         this.evalBatch = 10;
+    }
+
+    /**
+     * Records where the corpus comes from (a string the caller can load it again from, such as the
+     * command's --corpus value) in the checkpoints; the corpus's name by default.
+     */
+    public LanguageModelTrainer source(String corpusSource) {
+        this.source = corpusSource;
+        return this;
     }
 
     /** Trains (resuming from the store's latest checkpoint when there is one) and reports. */
@@ -207,7 +217,7 @@ public final class LanguageModelTrainer {
         JsonObject m = new JsonObject();
         m.add("spec", spec.toJson());
         m.add("vocabulary", corpus.vocabulary().toJson());
-        m.addProperty("corpus", corpus.name());
+        m.addProperty("corpus", source != null ? source : corpus.name());
         JsonObject t = new JsonObject();
         t.add("config", config.toJson());
         t.addProperty("epoch", epoch);

@@ -1,0 +1,76 @@
+package org.lrn4j.cli;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import com.google.gson.GsonBuilder;
+
+import org.lrn4j.backend.Backend;
+import org.lrn4j.backend.Backends;
+import org.lrn4j.data.LanguageModelCorpus;
+import org.lrn4j.train.LanguageModelTrainer;
+import org.lrn4j.train.checkpoint.CheckpointStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lrn4j eval}: perplexity of a trained language model on its corpus's validation or test part. */
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a trained language model.")
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, description = "A run directory (its best checkpoint) or a checkpoint.")
+    Path checkpoint;
+
+    @Option(names = "--split", defaultValue = "test", description = "valid or test (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--corpus", description = "Corpus to evaluate on (default: the one the model was trained on).")
+    String corpus;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Option(names = "--backend", description = "java, native or cuda (default: the best that loads).")
+    String backendName;
+
+    @Override
+    public Integer call() throws Exception {
+        Backend backend = backendName == null ? Backends.get() : Backends.byName(backendName.toLowerCase(Locale.ROOT));
+        try (ModelCheckpoint mc = ModelCheckpoint.load(checkpoint, backend)) {
+            String source = corpus != null ? corpus : mc.corpus;
+            LanguageModelCorpus data = Corpora.languageModel(source);
+            if (!data.vocabulary().equals(mc.vocabulary)) {
+                throw new IllegalArgumentException("the corpus '" + source + "' does not have the vocabulary the model "
+                        + "was trained with");
+            }
+            int[] stream = switch (split) {
+                case "valid" -> data.valid();
+                case "test" -> data.test();
+                default -> throw new IllegalArgumentException("--split must be valid or test, got '" + split + "'");
+            };
+            LanguageModelTrainer t = new LanguageModelTrainer(backend, data, mc.spec, mc.config,
+                    new CheckpointStore(mc.directory.getParent()));
+            long t0 = System.nanoTime();
+            double ppl = t.perplexity(mc.model, stream);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("checkpoint", mc.directory.toString());
+            out.put("corpus", source);
+            out.put("split", split);
+            out.put("tokens", stream.length);
+            out.put("perplexity", ppl);
+            out.put("cross_entropy_nats", Math.log(ppl));
+            out.put("tokens_per_second", stream.length / seconds);
+            out.put("cell", mc.spec.cell());
+            out.put("backend", backend.name());
+            if (json) {
+                System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
+            } else {
+                System.out.printf(Locale.ROOT, "%s %s perplexity %.2f over %,d tokens (%s, %s)%n", source, split, ppl,
+                        stream.length, mc.directory, backend.name());
+            }
+            return 0;
+        }
+    }
+}

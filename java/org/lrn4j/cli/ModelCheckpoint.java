@@ -1,0 +1,78 @@
+package org.lrn4j.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import com.google.gson.JsonObject;
+
+import org.lrn4j.backend.Backend;
+import org.lrn4j.data.Vocabulary;
+import org.lrn4j.nn.LanguageModel;
+import org.lrn4j.tensor.DType;
+import org.lrn4j.train.ModelSpec;
+import org.lrn4j.train.TensorIO;
+import org.lrn4j.train.TrainConfig;
+import org.lrn4j.train.checkpoint.Checkpoint;
+import org.lrn4j.train.checkpoint.CheckpointStore;
+
+/**
+ * A trained language model loaded from a checkpoint: a run directory (its best checkpoint, else its
+ * latest) or one checkpoint directory. Holds the model, its vocabulary and how it was trained.
+ */
+final class ModelCheckpoint implements AutoCloseable {
+    final Path directory;
+    final ModelSpec spec;
+    final TrainConfig config;
+    final Vocabulary vocabulary;
+    final String corpus;
+    final LanguageModel model;
+
+    private ModelCheckpoint(Path directory, ModelSpec spec, TrainConfig config, Vocabulary vocabulary, String corpus,
+                            LanguageModel model) {
+        this.directory = directory;
+        this.spec = spec;
+        this.config = config;
+        this.vocabulary = vocabulary;
+        this.corpus = corpus;
+        this.model = model;
+    }
+
+    static ModelCheckpoint load(Path path, Backend backend) throws IOException {
+        Path dir = path;
+        if (!Files.isRegularFile(path.resolve(Checkpoint.JSON_FILE))) {
+            CheckpointStore store = new CheckpointStore(path);
+            Optional<Path> chosen = store.best().or(() -> {
+                try {
+                    return store.latest();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            dir = chosen.orElseThrow(() -> new IllegalArgumentException("no checkpoint in " + path));
+        }
+        try (Checkpoint c = CheckpointStore.open(dir)) {
+            JsonObject m = c.model();
+            ModelSpec spec = ModelSpec.fromJson(m.getAsJsonObject("spec"));
+            if (!spec.task().equals("lm")) {
+                throw new IllegalArgumentException(dir + " holds a " + spec.task() + " model, not a language model");
+            }
+            Vocabulary vocabulary = Vocabulary.fromJson(m.getAsJsonObject("vocabulary"));
+            TrainConfig config = TrainConfig.fromJson(c.training().getAsJsonObject("config"));
+            LanguageModel model = spec.buildLanguageModel(backend, DType.FLOAT32);
+            try {
+                TensorIO.loadParameters(c.tensors(Checkpoint.MODEL), model.parameters());
+            } catch (IOException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
+            return new ModelCheckpoint(dir, spec, config, vocabulary, m.get("corpus").getAsString(), model);
+        }
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

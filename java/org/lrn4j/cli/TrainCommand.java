@@ -1,0 +1,196 @@
+package org.lrn4j.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.lrn4j.backend.Backend;
+import org.lrn4j.backend.Backends;
+import org.lrn4j.data.LanguageModelCorpus;
+import org.lrn4j.train.LanguageModelTrainer;
+import org.lrn4j.train.ModelSpec;
+import org.lrn4j.train.TrainConfig;
+import org.lrn4j.train.checkpoint.CheckpointStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code lrn4j train}: trains a language model, with progress, checkpoints and a learning curve. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a recurrent language model (resumes from the checkpoint directory when it holds one).")
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--corpus", defaultValue = "generated",
+            description = "generated[:SEED] (made here, nothing downloaded), brown, or text:PATH (default: ${DEFAULT-VALUE}).")
+    String corpus;
+
+    @Option(names = "--cell", defaultValue = "lrn", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
+    String cell;
+
+    @Option(names = "--activation", defaultValue = "tanh", description = "LRN's g: tanh or identity (default: ${DEFAULT-VALUE}).")
+    String activation;
+
+    @Option(names = "--layer-norm", description = "Layer normalization of the gate pre-activations.")
+    boolean layerNorm;
+
+    @Option(names = "--layers", defaultValue = "1", description = "Stacked layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--hidden", defaultValue = "256", description = "Hidden units (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--embedding", defaultValue = "128", description = "Word vector size (default: ${DEFAULT-VALUE}).")
+    int embedding;
+
+    @Option(names = "--optimizer", defaultValue = "adam", description = "adam or sgd (default: ${DEFAULT-VALUE}).")
+    String optimizer;
+
+    @Option(names = "--lr", defaultValue = "0.003", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "Weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--clip", defaultValue = "1.0", description = "Global gradient-norm limit, 0 for none (default: ${DEFAULT-VALUE}).")
+    double clip;
+
+    @Option(names = "--batch", defaultValue = "20", description = "Parallel streams B (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--bptt", defaultValue = "35", description = "Steps per truncated-BPTT window T (default: ${DEFAULT-VALUE}).")
+    int bptt;
+
+    @Option(names = "--epochs", defaultValue = "4", description = "Epochs at most (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--warmup", defaultValue = "100", description = "Warm-up updates (default: ${DEFAULT-VALUE}).")
+    long warmup;
+
+    @Option(names = "--decay", defaultValue = "0.5", description = "Learning-rate factor on a validation plateau (default: ${DEFAULT-VALUE}).")
+    double decay;
+
+    @Option(names = "--patience", defaultValue = "1", description = "Epochs without improvement before a decay (default: ${DEFAULT-VALUE}).")
+    int patience;
+
+    @Option(names = "--stop-after", defaultValue = "3", description = "Epochs without improvement before stopping (default: ${DEFAULT-VALUE}).")
+    int stopAfter;
+
+    @Option(names = "--checkpoint-every", defaultValue = "500", description = "Updates between mid-epoch checkpoints, 0 for none (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--dir", description = "Checkpoint directory (default: runs/<corpus>-<cell>).")
+    Path dir;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the initialisation (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--backend", description = "java, native or cuda (default: the best that loads).")
+    String backendName;
+
+    @Override
+    public Integer call() throws Exception {
+        Backend backend = backendName == null ? Backends.get() : Backends.byName(backendName.toLowerCase(Locale.ROOT));
+        LanguageModelCorpus data = Corpora.languageModel(corpus);
+        ModelSpec spec = new ModelSpec("lm", cell, data.vocabulary().size(), embedding, hidden, layers, false, layerNorm,
+                activation, 0, seed);
+        TrainConfig config = new TrainConfig(optimizer, lr, momentum, weightDecay, clip, batch, bptt, epochs, warmup,
+                decay, patience, lr / 100, stopAfter, checkpointEvery);
+        Path runDir = dir != null ? dir : Path.of("runs", corpus.replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + cell);
+        System.err.printf("lrn4j train: %s (%s); %s %d×%d, embedding %d, on %s%n", data.name(), data.describe(), cell,
+                layers, hidden, embedding, backend.description());
+        Progress progress = new Progress(runDir, data.name() + " · " + cell);
+        LanguageModelTrainer.Summary s = new LanguageModelTrainer(backend, data, spec, config, new CheckpointStore(runDir))
+                .source(corpus).run(progress);
+        progress.close();
+        System.out.printf(Locale.ROOT, "epochs %d, updates %d: best validation perplexity %.2f, test perplexity %.2f, "
+                + "%.0f training tokens/s%n", s.epochs(), s.updates(), s.bestValidPerplexity(), s.testPerplexity(),
+                s.trainTokensPerSecond());
+        System.out.println("checkpoints: " + runDir + (s.best() == null ? "" : " (best: " + s.best().getFileName() + ")"));
+        System.out.println("curve: " + progress.png);
+        System.out.println("evaluate: ./lrn4j eval --checkpoint " + runDir + "   sample: ./lrn4j generate --checkpoint "
+                + runDir + " --prompt \"...\"");
+        return 0;
+    }
+
+    /** The progress bar of each epoch, and the learning curve PNG, redrawn after each epoch. */
+    private static final class Progress implements LanguageModelTrainer.Listener, AutoCloseable {
+        final Path png;
+        private final String title;
+        private final List<double[]> running = new ArrayList<>();
+        private final List<double[]> trainEpochs = new ArrayList<>();
+        private final List<double[]> validEpochs = new ArrayList<>();
+        private ProgressBar bar;
+        private int batches;
+        private double lossSum;
+        private long tokens;
+        private long tokensSinceStart;
+        private long started;
+        private double window = Double.NaN;
+
+        Progress(Path dir, String title) {
+            this.png = dir.resolve("curve.png");
+            this.title = title;
+        }
+
+        @Override
+        public void resumed(Path checkpoint, int epoch, int batch) {
+            System.err.printf("resuming from %s (epoch %d, batch %d)%n", checkpoint, epoch + 1, batch);
+        }
+
+        @Override
+        public void epochStarted(int epoch, int count, int firstBatch) {
+            close();
+            batches = count;
+            lossSum = 0;
+            tokens = 0;
+            tokensSinceStart = 0;
+            started = System.nanoTime();
+            bar = new ProgressBarBuilder().setTaskName("epoch " + (epoch + 1)).setInitialMax(count)
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate().build();
+            bar.stepTo(firstBatch);
+        }
+
+        @Override
+        public void batchDone(int epoch, int index, double meanLoss, long count, double learningRate) {
+            lossSum += meanLoss * count;
+            tokens += count;
+            tokensSinceStart += count;
+            window = Double.isNaN(window) ? meanLoss : 0.95 * window + 0.05 * meanLoss;
+            double seconds = (System.nanoTime() - started) / 1e9;
+            bar.stepTo(index + 1);
+            bar.setExtraMessage(String.format(Locale.ROOT, "loss %.3f · ppl %.1f · %,.0f tok/s · lr %.2g", window,
+                    Math.exp(window), tokensSinceStart / Math.max(seconds, 1e-9), learningRate));
+            if (index % 10 == 0) {
+                running.add(new double[] {epoch + (index + 1.0) / batches, Math.exp(window)});
+            }
+        }
+
+        @Override
+        public void evaluated(int epoch, double validPerplexity, boolean best) {
+            close();
+            trainEpochs.add(new double[] {epoch + 1, Math.exp(lossSum / Math.max(1, tokens))});
+            validEpochs.add(new double[] {epoch + 1, validPerplexity});
+            System.err.printf(Locale.ROOT, "epoch %d: validation perplexity %.2f%s%n", epoch + 1, validPerplexity,
+                    best ? " (best so far)" : "");
+            try {
+                Charts.learningCurve(png, title, running, trainEpochs, validEpochs);
+            } catch (java.io.IOException e) {
+                System.err.println("lrn4j: could not write " + png + ": " + e.getMessage());
+            }
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
+    }
+}
