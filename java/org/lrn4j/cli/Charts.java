@@ -37,6 +37,34 @@ final class Charts {
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
+    /** A heat map of values[row][column] with text labels on both axes (rows bottom to top). */
+    static void heatMap(Path png, String title, String xTitle, String yTitle, List<String> columns, List<String> rows,
+                        double[][] values) throws IOException {
+        org.knowm.xchart.HeatMapChart chart = new org.knowm.xchart.HeatMapChartBuilder()
+                .width(Math.max(500, 60 * columns.size() + 200)).height(Math.max(400, 36 * rows.size() + 160))
+                .title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.getStyler().setShowValue(columns.size() <= 20);
+        chart.getStyler().setHeatMapValueDecimalPattern("0.00");
+        chart.getStyler().setXAxisLabelRotation(60);
+        List<Number[]> heat = new java.util.ArrayList<>();
+        for (int r = 0; r < rows.size(); r++) {
+            for (int c = 0; c < columns.size(); c++) {
+                heat.add(new Number[] {c, r, values[r][c]});
+            }
+        }
+        List<String> xs = new java.util.ArrayList<>();
+        for (int c = 0; c < columns.size(); c++) {
+            xs.add(c + ":" + columns.get(c));  // positions keep repeated words apart
+        }
+        List<String> ys = new java.util.ArrayList<>();
+        for (int r = 0; r < rows.size(); r++) {
+            ys.add(r + ":" + rows.get(r));
+        }
+        chart.addSeries("weights", xs, ys, heat);
+        Files.createDirectories(png.toAbsolutePath().getParent());
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
     private static void add(XYChart chart, String name, List<double[]> points, boolean markers) {
         if (points.isEmpty()) {
             return;

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code lrn4j} command. */
 @Command(name = "lrn4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Lightweight recurrent networks on the JVM with native AVX2/FMA and CUDA kernels.",
-        subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class,
+        subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, ExplainCommand.class,
             BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 

@@ -152,6 +152,29 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /**
+     * Runs the embedding and the recurrent core over one sequence from a zero state and hands the open
+     * result to {@code inspect} (for example for {@link Lrn#unfoldedWeights}); closes it afterwards.
+     */
+    public <R> R inspect(int[] tokens, java.util.function.BiFunction<Recurrent, Recurrent.Result, R> inspect) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("nothing to inspect: no tokens");
+        }
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocabulary) {
+                throw new IllegalArgumentException("tokens[" + i + "] = " + tokens[i] + " is outside [0, " + vocabulary + ")");
+            }
+        }
+        try (Tensor idsHost = Tensor.ofInts(tokens);
+             Tensor ids = backend.copyOf(idsHost);
+             Tensor embedded = backend.allocate(dtype, tokens.length, 1, embedding.dim())) {
+            embedding.forward(tokens.length, ids, embedded);
+            try (Recurrent.Result r = rnn.forward(embedded, null, null, null)) {
+                return inspect.apply(rnn, r);
+            }
+        }
+    }
+
+    /**
      * Samples {@code length} tokens after feeding {@code prompt} (at least one token) from a fresh state:
      * each next token is drawn from softmax(logits / temperature); temperature 0 takes the most likely one.
      */
