@@ -37,6 +37,18 @@ final class Charts {
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
+    /** A classifier's error rate (1 − accuracy): running on training batches and per epoch on validation. */
+    static void errorCurve(Path png, String title, List<double[]> trainRunning, List<double[]> validEpochs)
+            throws IOException {
+        XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle("epoch")
+                .yAxisTitle("error rate (1 - accuracy)").build();
+        chart.getStyler().setMarkerSize(6);
+        add(chart, "train (running)", trainRunning, false);
+        add(chart, "validation", validEpochs, true);
+        Files.createDirectories(png.toAbsolutePath().getParent());
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
     /** A heat map of values[row][column] with text labels on both axes (rows bottom to top). */
     static void heatMap(Path png, String title, String xTitle, String yTitle, List<String> columns, List<String> rows,
                         double[][] values) throws IOException {

@@ -5,6 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.lrn4j.data.BrownCorpus;
+import org.lrn4j.data.ClassificationSet;
+import org.lrn4j.data.GeneratedClassification;
+import org.lrn4j.data.SpamAssassinCorpus;
 import org.lrn4j.data.GeneratedLanguage;
 import org.lrn4j.data.LanguageModelCorpus;
 import org.lrn4j.data.TextCorpus;
@@ -40,5 +43,22 @@ final class Corpora {
             return TextCorpus.load(path, 1, true);
         }
         throw new IllegalArgumentException("unknown corpus '" + spec + "': use generated[:SEED], brown or text:PATH");
+    }
+
+    /** Classification sets: {@code generated[:SEED]} (made here) or {@code spam} (SpamAssassin, fetched). */
+    static ClassificationSet classification(String spec) throws IOException {
+        if (spec.equals("generated") || spec.startsWith("generated:")) {
+            long seed = spec.equals("generated") ? 1 : Long.parseLong(spec.substring("generated:".length()));
+            return GeneratedClassification.set(seed, GeneratedClassification.Sizes.defaults());
+        }
+        if (spec.equals("spam")) {
+            Path dir = SpamAssassinCorpus.defaultLocation();
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("the SpamAssassin corpus is not in " + dir
+                        + "; fetch it with scripts/fetch-corpora.sh (or set LRN4J_DATA)");
+            }
+            return SpamAssassinCorpus.load();
+        }
+        throw new IllegalArgumentException("unknown classification corpus '" + spec + "': use generated[:SEED] or spam");
     }
 }

@@ -39,6 +39,9 @@ final class EvalCommand implements Callable<Integer> {
         Backend backend = backendName == null ? Backends.get() : Backends.byName(backendName.toLowerCase(Locale.ROOT));
         try (ModelCheckpoint mc = ModelCheckpoint.load(checkpoint, backend)) {
             String source = corpus != null ? corpus : mc.corpus;
+            if (mc.classifier != null) {
+                return classifier(mc, source, backend);
+            }
             LanguageModelCorpus data = Corpora.languageModel(source);
             if (!data.vocabulary().equals(mc.vocabulary)) {
                 throw new IllegalArgumentException("the corpus '" + source + "' does not have the vocabulary the model "
@@ -52,7 +55,7 @@ final class EvalCommand implements Callable<Integer> {
             LanguageModelTrainer t = new LanguageModelTrainer(backend, data, mc.spec, mc.config,
                     new CheckpointStore(mc.directory.getParent()));
             long t0 = System.nanoTime();
-            double ppl = t.perplexity(mc.model, stream);
+            double ppl = t.perplexity(mc.languageModel(), stream);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("checkpoint", mc.directory.toString());
@@ -72,5 +75,37 @@ final class EvalCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    private Integer classifier(ModelCheckpoint mc, String source, Backend backend) throws Exception {
+        org.lrn4j.data.ClassificationSet data = Corpora.classification(source);
+        if (!data.vocabulary().equals(mc.vocabulary)) {
+            throw new IllegalArgumentException("the data '" + source + "' does not have the vocabulary the model was "
+                    + "trained with");
+        }
+        var part = switch (split) {
+            case "valid" -> data.valid();
+            case "test" -> data.test();
+            default -> throw new IllegalArgumentException("--split must be valid or test, got '" + split + "'");
+        };
+        org.lrn4j.train.ClassifierTrainer t = new org.lrn4j.train.ClassifierTrainer(backend, data, mc.spec, mc.config,
+                new CheckpointStore(mc.directory.getParent()), mc.seed);
+        double[] r = t.evaluate(mc.classifier, part);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("checkpoint", mc.directory.toString());
+        out.put("corpus", source);
+        out.put("split", split);
+        out.put("examples", part.size());
+        out.put("accuracy", r[1]);
+        out.put("loss", r[0]);
+        out.put("cell", mc.spec.cell());
+        out.put("backend", backend.name());
+        if (json) {
+            System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
+        } else {
+            System.out.printf(Locale.ROOT, "%s %s accuracy %.4f over %,d examples (%s, %s)%n", source, split, r[1],
+                    part.size(), mc.directory, backend.name());
+        }
+        return 0;
     }
 }

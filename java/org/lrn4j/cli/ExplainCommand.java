@@ -54,7 +54,7 @@ final class ExplainCommand implements Callable<Integer> {
             int[] ids = mc.vocabulary.encode(words);
             List<String> shown = mc.vocabulary.decode(ids);  // unknown words appear as the unknown symbol
             int steps = ids.length;
-            double[][] mean = mc.model.inspect(ids, (rnn, result) -> {
+            double[][] mean = mc.languageModel().inspect(ids, (rnn, result) -> {
                 Lrn lrn = (Lrn) rnn;
                 try (Lrn.UnfoldedWeights w = lrn.unfoldedWeights((Lrn.Result) result, lrn.layers() - 1, 0)) {
                     Tensor weights = w.weights();  // [T (t), T (k), 1, H]

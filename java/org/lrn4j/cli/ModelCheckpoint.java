@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import org.lrn4j.backend.Backend;
 import org.lrn4j.data.Vocabulary;
 import org.lrn4j.nn.LanguageModel;
+import org.lrn4j.nn.SequenceClassifier;
 import org.lrn4j.tensor.DType;
 import org.lrn4j.train.ModelSpec;
 import org.lrn4j.train.TensorIO;
@@ -27,16 +28,31 @@ final class ModelCheckpoint implements AutoCloseable {
     final TrainConfig config;
     final Vocabulary vocabulary;
     final String corpus;
+    /** The language model, or null when the checkpoint holds a classifier. */
     final LanguageModel model;
+    /** The classifier, or null when the checkpoint holds a language model. */
+    final SequenceClassifier classifier;
+    /** The seed of the training run (the batching of a classifier's data depends on it). */
+    final long seed;
 
     private ModelCheckpoint(Path directory, ModelSpec spec, TrainConfig config, Vocabulary vocabulary, String corpus,
-                            LanguageModel model) {
+                            LanguageModel model, SequenceClassifier classifier, long seed) {
         this.directory = directory;
         this.spec = spec;
         this.config = config;
         this.vocabulary = vocabulary;
         this.corpus = corpus;
         this.model = model;
+        this.classifier = classifier;
+        this.seed = seed;
+    }
+
+    /** The model as a language model, or a clear error naming what the checkpoint holds. */
+    LanguageModel languageModel() {
+        if (model == null) {
+            throw new IllegalArgumentException(directory + " holds a " + spec.task() + " model, not a language model");
+        }
+        return model;
     }
 
     static ModelCheckpoint load(Path path, Backend backend) throws IOException {
@@ -55,24 +71,35 @@ final class ModelCheckpoint implements AutoCloseable {
         try (Checkpoint c = CheckpointStore.open(dir)) {
             JsonObject m = c.model();
             ModelSpec spec = ModelSpec.fromJson(m.getAsJsonObject("spec"));
-            if (!spec.task().equals("lm")) {
-                throw new IllegalArgumentException(dir + " holds a " + spec.task() + " model, not a language model");
-            }
             Vocabulary vocabulary = Vocabulary.fromJson(m.getAsJsonObject("vocabulary"));
             TrainConfig config = TrainConfig.fromJson(c.training().getAsJsonObject("config"));
-            LanguageModel model = spec.buildLanguageModel(backend, DType.FLOAT32);
+            long seed = c.training().has("seed") ? c.training().get("seed").getAsLong() : spec.seed();
+            boolean lm = spec.task().equals("lm");
+            LanguageModel model = lm ? spec.buildLanguageModel(backend, DType.FLOAT32) : null;
+            SequenceClassifier classifier = lm ? null : spec.buildClassifier(backend, DType.FLOAT32);
             try {
-                TensorIO.loadParameters(c.tensors(Checkpoint.MODEL), model.parameters());
+                TensorIO.loadParameters(c.tensors(Checkpoint.MODEL), lm ? model.parameters() : classifier.parameters());
             } catch (IOException | RuntimeException e) {
-                model.close();
+                if (model != null) {
+                    model.close();
+                }
+                if (classifier != null) {
+                    classifier.close();
+                }
                 throw e;
             }
-            return new ModelCheckpoint(dir, spec, config, vocabulary, m.get("corpus").getAsString(), model);
+            return new ModelCheckpoint(dir, spec, config, vocabulary, m.get("corpus").getAsString(), model, classifier,
+                    seed);
         }
     }
 
     @Override
     public void close() {
-        model.close();
+        if (model != null) {
+            model.close();
+        }
+        if (classifier != null) {
+            classifier.close();
+        }
     }
 }

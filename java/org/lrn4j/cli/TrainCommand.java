@@ -19,13 +19,23 @@ import org.lrn4j.train.checkpoint.CheckpointStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code lrn4j train}: trains a language model, with progress, checkpoints and a learning curve. */
+/**
+ * {@code lrn4j train}: trains a language model or a sequence classifier, with progress, checkpoints and a
+ * learning curve.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a recurrent language model (resumes from the checkpoint directory when it holds one).")
+        description = "Train a recurrent language model or classifier (resumes from the checkpoint directory when it holds one).")
 final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--task", defaultValue = "lm", description = "lm (language model) or classify (default: ${DEFAULT-VALUE}).")
+    String task;
+
     @Option(names = "--corpus", defaultValue = "generated",
-            description = "generated[:SEED] (made here, nothing downloaded), brown, or text:PATH (default: ${DEFAULT-VALUE}).")
+            description = "lm: generated[:SEED] (made here, nothing downloaded), brown, or text:PATH; "
+                    + "classify: generated[:SEED] or spam (default: ${DEFAULT-VALUE}).")
     String corpus;
+
+    @Option(names = "--bidirectional", description = "Both directions (classify only).")
+    boolean bidirectional;
 
     @Option(names = "--cell", defaultValue = "lrn", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
     String cell;
@@ -96,6 +106,12 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Backend backend = backendName == null ? Backends.get() : Backends.byName(backendName.toLowerCase(Locale.ROOT));
+        if (task.equalsIgnoreCase("classify")) {
+            return classify(backend);
+        }
+        if (!task.equalsIgnoreCase("lm")) {
+            throw new IllegalArgumentException("--task must be lm or classify, got '" + task + "'");
+        }
         LanguageModelCorpus data = Corpora.languageModel(corpus);
         ModelSpec spec = new ModelSpec("lm", cell, data.vocabulary().size(), embedding, hidden, layers, false, layerNorm,
                 activation, 0, seed);
@@ -116,6 +132,98 @@ final class TrainCommand implements Callable<Integer> {
         System.out.println("evaluate: ./lrn4j eval --checkpoint " + runDir + "   sample: ./lrn4j generate --checkpoint "
                 + runDir + " --prompt \"...\"");
         return 0;
+    }
+
+    private Integer classify(Backend backend) throws Exception {
+        org.lrn4j.data.ClassificationSet data = Corpora.classification(corpus);
+        ModelSpec spec = new ModelSpec("classify", cell, data.vocabulary().size(), embedding, hidden, layers, bidirectional,
+                layerNorm, activation, data.labels().size(), seed);
+        TrainConfig config = new TrainConfig(optimizer, lr, momentum, weightDecay, clip, batch, bptt, epochs, warmup,
+                decay, patience, lr / 100, stopAfter, checkpointEvery);
+        Path runDir = dir != null ? dir : Path.of("runs", "classify-" + corpus.replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + cell);
+        System.err.printf("lrn4j train: %s; %s%s %d×%d, embedding %d, on %s%n", data.describe(),
+                bidirectional ? "bidirectional " : "", cell, layers, hidden, embedding, backend.description());
+        ClassifierProgress progress = new ClassifierProgress(runDir, data.name() + " · " + cell);
+        org.lrn4j.train.ClassifierTrainer.Summary s = new org.lrn4j.train.ClassifierTrainer(backend, data, spec, config,
+                new CheckpointStore(runDir), seed).source(corpus).run(progress);
+        progress.close();
+        System.out.printf(Locale.ROOT, "epochs %d, updates %d: validation accuracy %.4f, test accuracy %.4f, "
+                + "%.0f training tokens/s%n", s.epochs(), s.updates(), s.validAccuracy(), s.testAccuracy(),
+                s.trainTokensPerSecond());
+        System.out.println("checkpoints: " + runDir + (s.best() == null ? "" : " (best: " + s.best().getFileName() + ")"));
+        System.out.println("curve: " + progress.png);
+        System.out.println("evaluate: ./lrn4j eval --checkpoint " + runDir);
+        return 0;
+    }
+
+    /** Progress of a classifier run: a bar per epoch, and loss/accuracy curves. */
+    private static final class ClassifierProgress implements org.lrn4j.train.ClassifierTrainer.Listener, AutoCloseable {
+        final Path png;
+        private final String title;
+        private final List<double[]> running = new ArrayList<>();
+        private final List<double[]> valid = new ArrayList<>();
+        private ProgressBar bar;
+        private int batches;
+        private double loss = Double.NaN;
+        private double accuracy = Double.NaN;
+        private long tokens;
+        private long started;
+
+        ClassifierProgress(Path dir, String title) {
+            this.png = dir.resolve("curve.png");
+            this.title = title;
+        }
+
+        @Override
+        public void resumed(Path checkpoint, int epoch, int batch) {
+            System.err.printf("resuming from %s (epoch %d, batch %d)%n", checkpoint, epoch + 1, batch);
+        }
+
+        @Override
+        public void epochStarted(int epoch, int count, int firstBatch) {
+            close();
+            batches = count;
+            tokens = 0;
+            started = System.nanoTime();
+            bar = new ProgressBarBuilder().setTaskName("epoch " + (epoch + 1)).setInitialMax(count)
+                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate().build();
+            bar.stepTo(firstBatch);
+        }
+
+        @Override
+        public void batchDone(int epoch, int index, double meanLoss, double acc, long count, double learningRate) {
+            loss = Double.isNaN(loss) ? meanLoss : 0.95 * loss + 0.05 * meanLoss;
+            accuracy = Double.isNaN(accuracy) ? acc : 0.95 * accuracy + 0.05 * acc;
+            tokens += count;
+            double seconds = (System.nanoTime() - started) / 1e9;
+            bar.stepTo(index + 1);
+            bar.setExtraMessage(String.format(Locale.ROOT, "loss %.3f · acc %.3f · %,.0f tok/s", loss, accuracy,
+                    tokens / Math.max(seconds, 1e-9)));
+            if (index % 5 == 0) {
+                running.add(new double[] {epoch + (index + 1.0) / batches, 1 - accuracy});
+            }
+        }
+
+        @Override
+        public void evaluated(int epoch, double validLoss, double validAccuracy, boolean best) {
+            close();
+            valid.add(new double[] {epoch + 1, 1 - validAccuracy});
+            System.err.printf(Locale.ROOT, "epoch %d: validation loss %.4f, accuracy %.4f%s%n", epoch + 1, validLoss,
+                    validAccuracy, best ? " (best so far)" : "");
+            try {
+                Charts.errorCurve(png, title, running, valid);
+            } catch (java.io.IOException e) {
+                System.err.println("lrn4j: could not write " + png + ": " + e.getMessage());
+            }
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
     }
 
     /** The progress bar of each epoch, and the learning curve PNG, redrawn after each epoch. */

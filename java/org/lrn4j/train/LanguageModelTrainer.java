@@ -105,10 +105,7 @@ public final class LanguageModelTrainer {
                     TensorIO.loadParameters(c.tensors(Checkpoint.MODEL), model.parameters());
                     TensorIO.loadTensors(c.tensors(Checkpoint.OPTIMIZER), optimizer.state());
                     optimizer.restoreSteps(t.get("updates").getAsLong());
-                    JsonObject s = t.getAsJsonObject("schedule");
-                    schedule.restore(s.get("factor").getAsDouble(),
-                            s.get("best").isJsonNull() ? null : s.get("best").getAsDouble(),
-                            s.get("since_best").getAsInt(), s.get("since_decay").getAsInt());
+                    schedule.restore(t.getAsJsonObject("schedule"));
                     epoch = t.get("epoch").getAsInt();
                     firstBatch = t.get("batch").getAsInt();
                     epochLoss = t.get("epoch_loss").getAsDouble();
@@ -225,17 +222,7 @@ public final class LanguageModelTrainer {
         t.addProperty("updates", optimizer.steps());
         t.addProperty("epoch_loss", epochLoss);
         t.addProperty("epoch_tokens", epochTokens);
-        JsonObject s = new JsonObject();
-        var st = schedule.state();
-        s.addProperty("factor", (Double) st.get("factor"));
-        if (st.get("best") == null) {
-            s.add("best", com.google.gson.JsonNull.INSTANCE);
-        } else {
-            s.addProperty("best", (Double) st.get("best"));
-        }
-        s.addProperty("since_best", (Integer) st.get("since_best"));
-        s.addProperty("since_decay", (Integer) st.get("since_decay"));
-        t.add("schedule", s);
+        t.add("schedule", schedule.stateJson());
         JsonArray points = new JsonArray();
         for (Point p : curve) {
             JsonObject o = new JsonObject();

@@ -101,6 +101,26 @@ public final class LearningRateSchedule {
         this.sinceDecay = sinceDecay;
     }
 
+    /** {@link #state()} as JSON (the best score null before any evaluation). */
+    public com.google.gson.JsonObject stateJson() {
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        o.addProperty("factor", factor);
+        if (Double.isInfinite(best)) {
+            o.add("best", com.google.gson.JsonNull.INSTANCE);
+        } else {
+            o.addProperty("best", best);
+        }
+        o.addProperty("since_best", sinceBest);
+        o.addProperty("since_decay", sinceDecay);
+        return o;
+    }
+
+    /** Restores {@link #stateJson()}. */
+    public void restore(com.google.gson.JsonObject o) {
+        restore(o.get("factor").getAsDouble(), o.get("best").isJsonNull() ? null : o.get("best").getAsDouble(),
+                o.get("since_best").getAsInt(), o.get("since_decay").getAsInt());
+    }
+
     public Map<String, Object> config() {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("base_rate", baseRate);
