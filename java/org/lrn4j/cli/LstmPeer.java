@@ -4,7 +4,7 @@ import java.lang.reflect.InvocationTargetException;
 
 /**
  * An LSTM of another library: the peer of the LRN layer in {@code lrn4j bench cpu}. The implementations
- * (ONNX Runtime, PyTorch through DJL) live under {@code peers/java}; only the Maven profile {@code peers}
+ * (ONNX Runtime, PyTorch through DJL) live under {@code bench/peers}; only the Maven profile {@code peers}
  * compiles them, into {@code target/peers/classes}, and copies their libraries (hundreds of MB of
  * natives) into {@code target/peers/lib}, so the default build and test command never fetch them. This
  * interface finds an implementation by class name at run time and says how to fetch it when it is absent.
