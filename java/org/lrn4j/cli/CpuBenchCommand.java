@@ -70,8 +70,9 @@ final class CpuBenchCommand implements Callable<Integer> {
     double maxSeconds;
 
     @Option(names = "--pause-ms", defaultValue = "200",
-            description = "Sleep before each block of a lrn4j/OpenBLAS pair, so that the other library's "
-                    + "worker threads stop spinning (OpenBLAS's spin for about 0.1 s after a call) "
+            description = "Sleep before each block of a lrn4j/peer pair, so that the other library's "
+                    + "worker threads stop spinning (OpenBLAS's spin for about 0.1 s after a call; ONNX Runtime's "
+                    + "and PyTorch's OpenMP threads spin too) "
                     + "(default: ${DEFAULT-VALUE}).")
     long pauseMs;
 
