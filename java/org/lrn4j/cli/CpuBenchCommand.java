@@ -30,15 +30,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code lrn4j bench cpu}: the native CPU kernels against the limits of this machine and against OpenBLAS,
- * all measured in the same run. First the machine: memory copy bandwidth (memcpy) and, as the measured
- * GEMM peak, OpenBLAS's rate on the largest GEMM. Then the gate GEMM (forward with bias, and the two
- * backward forms) beside OpenBLAS, the scan beside the bandwidth floor, the LRN layer on the native and
- * Java backends, and one streaming step. Every kernel's result is checked (GEMM against OpenBLAS, scan
- * and layer against the Java backend); a failed check makes the command fail.
+ * {@code lrn4j bench cpu}: the native CPU kernels against the limits of this machine and against peer
+ * libraries, all measured in the same run. First the machine: memory copy bandwidth (memcpy) and, as the
+ * measured GEMM peak, OpenBLAS's rate on the largest GEMM. Then the gate GEMM (forward with bias, and the
+ * two backward forms) beside OpenBLAS, the scan beside the bandwidth floor, the LRN layer on the native
+ * and Java backends and one streaming step, the native ones beside an LSTM of the same size: ONNX
+ * Runtime's for the forward pass and the step, PyTorch's (through DJL) for forward and backward. Every
+ * kernel's result is checked (GEMM against OpenBLAS, scan and layer against the Java backend, each LSTM
+ * peer against {@link LstmReference}); a failed check makes the command fail. The LSTM peers are built
+ * only by the Maven profile {@code peers}; without them the rows have no peer and a note says how to
+ * fetch them.
  */
 @Command(name = "cpu", mixinStandardHelpOptions = true,
-        description = "Time the native CPU kernels against memory bandwidth, the GEMM peak and OpenBLAS, in one run.")
+        description = "Time the native CPU kernels against memory bandwidth, the GEMM peak, OpenBLAS and LSTM peers "
+                + "(ONNX Runtime, PyTorch), in one run.")
 final class CpuBenchCommand implements Callable<Integer> {
     private static final String CORETYPE = "OPENBLAS_CORETYPE";
     private static final double TOLERANCE = 1e-3;
@@ -65,8 +70,9 @@ final class CpuBenchCommand implements Callable<Integer> {
     double maxSeconds;
 
     @Option(names = "--pause-ms", defaultValue = "200",
-            description = "Sleep before each block of a lrn4j/OpenBLAS pair, so that the other library's "
-                    + "worker threads stop spinning (OpenBLAS's spin for about 0.1 s after a call) "
+            description = "Sleep before each block of a lrn4j/peer pair, so that the other library's "
+                    + "worker threads stop spinning (OpenBLAS's spin for about 0.1 s after a call; ONNX Runtime's "
+                    + "and PyTorch's OpenMP threads spin too) "
                     + "(default: ${DEFAULT-VALUE}).")
     long pauseMs;
 
@@ -74,6 +80,9 @@ final class CpuBenchCommand implements Callable<Integer> {
             description = "FP32 GEMM peak of the performance model for floor_ms; floor_measured_ms uses the "
                     + "OpenBLAS rate measured here (default: ${DEFAULT-VALUE}, the 2-core AVX2 dev machine).")
     double peakGflops;
+
+    @Option(names = "--no-lstm-peers", description = "Leave out the LSTM peers (ONNX Runtime, PyTorch).")
+    boolean noLstmPeers;
 
     @Option(names = "--copy-mib", defaultValue = "256",
             description = "Size of the copy that measures memory bandwidth, MiB; keep it well above the "
@@ -142,17 +151,23 @@ final class CpuBenchCommand implements Callable<Integer> {
         note(String.format(Locale.ROOT, "lrn4j %s; OpenBLAS %s", nat.description(), peer == null ? "absent"
                 : "core " + peer.core() + " (" + (coreEnv == null ? "detected" : CORETYPE + "=" + coreEnv) + "), "
                 + peer.threads() + " threads"));
-        if (!json) {
-            System.out.printf("%-20s %-7s %-15s %10s %10s %7s %10s %7s  %s%n", "name", "backend", "shape", "ms",
-                    "floor ms", "x floor", "peer ms", "x peer", "notes");
-        }
+        try (LstmPeer ort = lstmPeer(LstmPeer.ONNX_RUNTIME, "ONNX Runtime", nat.threads());
+             LstmPeer torch = lstmPeer(LstmPeer.DJL_PYTORCH, "PyTorch (DJL)", nat.threads())) {
+            CheckedPeer forwardPeer = checkForward(ort);
+            CheckedPeer stepPeer = checkStep(ort);
+            CheckedPeer trainingPeer = checkTraining(torch);
+            if (!json) {
+                System.out.printf("%-20s %-7s %-15s %10s %10s %7s %10s %7s  %s%n", "name", "backend", "shape", "ms",
+                        "floor ms", "x floor", "peer ms", "x peer", "notes");
+            }
 
-        double copyGbs = copyBandwidth(nat.threads(), timing);
-        PerformanceModel model = new PerformanceModel(peakGflops, copyGbs);
-        PerformanceModel measured = gemmRows(nat, peer, timing, model, copyGbs);
-        scanRows(nat, timing, model);
-        lrnRows(nat, timing, model, measured);
-        streamingRow(nat, timing, model, measured);
+            double copyGbs = copyBandwidth(nat.threads(), timing);
+            PerformanceModel model = new PerformanceModel(peakGflops, copyGbs);
+            PerformanceModel measured = gemmRows(nat, peer, timing, model, copyGbs);
+            scanRows(nat, timing, model);
+            lrnRows(nat, timing, model, measured, forwardPeer, trainingPeer);
+            streamingRow(nat, timing, model, measured, stepPeer);
+        }
         if (failedChecks > 0) {
             System.err.printf("lrn4j: %d result check(s) failed (relative difference above %.0e)%n", failedChecks,
                     TOLERANCE);
@@ -327,17 +342,27 @@ final class CpuBenchCommand implements Callable<Integer> {
 
     // ---- 4. LRN layer ----------------------------------------------------------------------------
 
-    /** The layer (tanh, no layer norm) on the native and Java backends; their outputs are compared first. */
-    private void lrnRows(NativeBackend nat, Timing timing, PerformanceModel model, PerformanceModel measured) {
+    /**
+     * The layer (tanh, no layer norm) on the native and Java backends; their outputs are compared first.
+     * The native rows are timed in alternating blocks with the LSTM peers of the same size, when present:
+     * the forward pass with {@code forwardPeer}, forward and backward with {@code trainingPeer}.
+     */
+    private void lrnRows(NativeBackend nat, Timing timing, PerformanceModel model, PerformanceModel measured,
+                         CheckedPeer forwardPeer, CheckedPeer trainingPeer) {
         int batch = 32;
         int steps = 128;
         int input = 256;
         int hidden = 256;
         String shape = batch + "x" + steps + "x" + input + "x" + hidden;
+        LstmWeights lstm = LstmWeights.random(23, input, hidden);
         try (Lrn nativeLrn = layer(nat, input, hidden);
              Lrn javaLrn = layer(Backends.byName("java"), input, hidden);
              Tensor x = random(11, steps, batch, input);
-             Tensor dy = random(13, steps, batch, hidden)) {
+             Tensor dy = random(13, steps, batch, hidden);
+             LstmPeer.Case peerForward = forwardPeer == null ? null
+                     : forwardPeer.peer.forwardCase(lstm, x.toFloatArray(), steps, batch);
+             LstmPeer.Case peerTraining = trainingPeer == null ? null
+                     : trainingPeer.peer.trainingCase(lstm, x.toFloatArray(), dy.toFloatArray(), steps, batch)) {
             double diff;
             try (Lrn.Result mine = nativeLrn.forward(x, null, null);
                  Lrn.Result reference = javaLrn.forward(x, null, null)) {
@@ -347,26 +372,33 @@ final class CpuBenchCommand implements Callable<Integer> {
             double trainFloor = model.lrnForwardBackwardMs(batch, steps, input, hidden);
             for (Lrn lrn : List.of(nativeLrn, javaLrn)) {
                 String backend = lrn.backend().name();
-                double forward = timing.median(() -> {
+                boolean withPeers = lrn == nativeLrn;
+                Runnable forwardCall = () -> {
                     try (Lrn.Result r = lrn.forward(x, null, null)) {
                         lrn.backend().synchronize();
                     }
-                });
-                Map<String, Object> row = row("lrn.forward", backend, shape, forward);
-                floors(row, forward, forwardFloor, measured.lrnForwardMs(batch, steps, input, hidden));
-                if (lrn == nativeLrn) {
+                };
+                double[] forward = timed(timing, forwardCall, withPeers ? peerForward : null);
+                Map<String, Object> row = row("lrn.forward", backend, shape, forward[0]);
+                floors(row, forward[0], forwardFloor, measured.lrnForwardMs(batch, steps, input, hidden));
+                if (withPeers) {
                     row.put("check_against", "java");
                     check(row, diff);
+                    peerColumns(row, forwardPeer, forward, model.lstmForwardMs(batch, steps, input, hidden));
                 }
                 emit(row);
-                double train = timing.median(() -> {
+                Runnable trainCall = () -> {
                     try (Lrn.Result r = lrn.forward(x, null, null);
                          Lrn.Gradients g = lrn.backward(r, dy, null)) {
                         lrn.backend().synchronize();
                     }
-                });
-                row = row("lrn.forward_backward", backend, shape, train);
-                floors(row, train, trainFloor, measured.lrnForwardBackwardMs(batch, steps, input, hidden));
+                };
+                double[] train = timed(timing, trainCall, withPeers ? peerTraining : null);
+                row = row("lrn.forward_backward", backend, shape, train[0]);
+                floors(row, train[0], trainFloor, measured.lrnForwardBackwardMs(batch, steps, input, hidden));
+                if (withPeers) {
+                    peerColumns(row, trainingPeer, train, model.lstmForwardBackwardMs(batch, steps, input, hidden));
+                }
                 emit(row);
             }
         }
@@ -374,27 +406,144 @@ final class CpuBenchCommand implements Callable<Integer> {
 
     // ---- 5. streaming ----------------------------------------------------------------------------
 
-    /** One step of a single stream (batch 1, T = 1), the state of each step fed into the next. */
-    private void streamingRow(NativeBackend nat, Timing timing, PerformanceModel model, PerformanceModel measured) {
+    /**
+     * One step of a single stream (batch 1, T = 1), the state of each step fed into the next; beside it,
+     * when present, {@code stepPeer}'s LSTM step of the same size carrying its (h, c) the same way.
+     */
+    private void streamingRow(NativeBackend nat, Timing timing, PerformanceModel model, PerformanceModel measured,
+                              CheckedPeer stepPeer) {
         int input = 512;
         int hidden = 512;
+        LstmWeights lstm = LstmWeights.random(29, input, hidden);
         try (Lrn lrn = layer(nat, input, hidden);
              Tensor x = random(17, 1, 1, input);
-             Tensor h0 = random(19, 1, 1, hidden)) {
+             Tensor h0 = random(19, 1, 1, hidden);
+             Tensor c0 = random(31, 1, 1, hidden);
+             LstmPeer.Case peerStep = stepPeer == null ? null
+                     : stepPeer.peer.streamingCase(lstm, x.toFloatArray(), 1, h0.toFloatArray(),
+                     c0.toFloatArray())) {
             // The previous step's result owns the state this step reads, so it is closed one step later.
             Lrn.Result[] last = {null};
-            double ms = timing.median(() -> {
+            double[] ms = timed(timing, () -> {
                 Lrn.Result r = lrn.forward(x, null, last[0] == null ? h0 : last[0].finalState());
                 if (last[0] != null) {
                     last[0].close();
                 }
                 last[0] = r;
-            });
+            }, peerStep);
             last[0].close();
-            Map<String, Object> row = row("lrn.streaming_step", "native", "1x1x" + input + "x" + hidden, ms);
-            floors(row, ms, model.lrnForwardMs(1, 1, input, hidden), measured.lrnForwardMs(1, 1, input, hidden));
-            row.put("us", ms * 1e3);
+            Map<String, Object> row = row("lrn.streaming_step", "native", "1x1x" + input + "x" + hidden, ms[0]);
+            floors(row, ms[0], model.lrnForwardMs(1, 1, input, hidden), measured.lrnForwardMs(1, 1, input, hidden));
+            row.put("us", ms[0] * 1e3);
+            peerColumns(row, stepPeer, ms, model.lstmForwardMs(1, 1, input, hidden));
             emit(row);
+        }
+    }
+
+    // ---- 6. LSTM peers ---------------------------------------------------------------------------
+
+    /** A loaded LSTM peer and the largest relative difference of its check against {@link LstmReference}. */
+    private record CheckedPeer(LstmPeer peer, double maxRelDiff) {
+    }
+
+    /** Sizes of the checks: small and odd, so that a transposed or misordered weight shows. */
+    private static final int CHECK_STEPS = 5;
+    private static final int CHECK_BATCH = 3;
+    private static final int CHECK_INPUT = 7;
+    private static final int CHECK_HIDDEN = 6;
+
+    /** The peer, or null with a note saying why (and how to fetch it) when it cannot load here. */
+    private LstmPeer lstmPeer(String className, String library, int threads) {
+        if (noLstmPeers) {
+            return null;
+        }
+        try {
+            LstmPeer p = LstmPeer.load(className, threads);
+            note("LSTM peer " + p.name() + ": " + p.version());
+            return p;
+        } catch (IllegalStateException e) {
+            note("no " + library + " LSTM peer: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** The peer's forward case at the check size, against the reference; null without a peer. */
+    private static CheckedPeer checkForward(LstmPeer peer) {
+        if (peer == null) {
+            return null;
+        }
+        LstmWeights w = LstmWeights.random(37, CHECK_INPUT, CHECK_HIDDEN);
+        float[] x = LstmWeights.uniform(new SplittableRandom(38), CHECK_STEPS * CHECK_BATCH * CHECK_INPUT, 1);
+        try (LstmPeer.Case c = peer.forwardCase(w, x, CHECK_STEPS, CHECK_BATCH)) {
+            c.run();
+            return new CheckedPeer(peer, maxRelDiff(c.output(),
+                    LstmReference.forward(w, x, CHECK_STEPS, CHECK_BATCH, null, null).y()));
+        }
+    }
+
+    /** The peer's streaming case, stepped CHECK_STEPS times on one input, against the reference sequence. */
+    private static CheckedPeer checkStep(LstmPeer peer) {
+        if (peer == null) {
+            return null;
+        }
+        SplittableRandom rng = new SplittableRandom(39);
+        LstmWeights w = LstmWeights.random(40, CHECK_INPUT, CHECK_HIDDEN);
+        float[] x = LstmWeights.uniform(rng, CHECK_BATCH * CHECK_INPUT, 1);
+        float[] h0 = LstmWeights.uniform(rng, CHECK_BATCH * CHECK_HIDDEN, 1);
+        float[] c0 = LstmWeights.uniform(rng, CHECK_BATCH * CHECK_HIDDEN, 1);
+        float[] sequence = new float[CHECK_STEPS * x.length];
+        for (int s = 0; s < CHECK_STEPS; s++) {
+            System.arraycopy(x, 0, sequence, s * x.length, x.length);
+        }
+        try (LstmPeer.Case c = peer.streamingCase(w, x, CHECK_BATCH, h0, c0)) {
+            for (int s = 0; s < CHECK_STEPS; s++) {
+                c.run();
+            }
+            return new CheckedPeer(peer, maxRelDiff(c.output(),
+                    LstmReference.forward(w, sequence, CHECK_STEPS, CHECK_BATCH, h0, c0).h()));
+        }
+    }
+
+    /** The peer's training case: one call's input and weight gradients against the reference's. */
+    private static CheckedPeer checkTraining(LstmPeer peer) {
+        if (peer == null) {
+            return null;
+        }
+        SplittableRandom rng = new SplittableRandom(41);
+        LstmWeights w = LstmWeights.random(42, CHECK_INPUT, CHECK_HIDDEN);
+        float[] x = LstmWeights.uniform(rng, CHECK_STEPS * CHECK_BATCH * CHECK_INPUT, 1);
+        float[] dy = LstmWeights.uniform(rng, CHECK_STEPS * CHECK_BATCH * CHECK_HIDDEN, 1);
+        try (LstmPeer.Case c = peer.trainingCase(w, x, dy, CHECK_STEPS, CHECK_BATCH)) {
+            c.run();
+            LstmReference.Gradients g = LstmReference.backward(w, x, CHECK_STEPS, CHECK_BATCH, null, null, dy);
+            return new CheckedPeer(peer, Math.max(maxRelDiff(c.output(), g.dx()),
+                    maxRelDiff(c.weightGradient(), g.dw())));
+        }
+    }
+
+    /**
+     * Median milliseconds of lrn4j's call and, when there is a peer case, of the peer's, timed in
+     * alternating blocks; {ms, NaN} without one.
+     */
+    private static double[] timed(Timing timing, Runnable mine, LstmPeer.Case peerCase) {
+        return peerCase == null ? new double[] {timing.median(mine), Double.NaN} : timing.paired(mine, peerCase);
+    }
+
+    /** The LSTM peer's columns of a row: its time, the ratio, its GEMM floor and its check. */
+    private void peerColumns(Map<String, Object> row, CheckedPeer peer, double[] ms, double peerFloor) {
+        if (peer == null) {
+            return;
+        }
+        row.put("peer", peer.peer.name());
+        row.put("peer_version", peer.peer.version());
+        row.put("peer_ms", ms[1]);
+        row.put("x_peer", ms[0] / ms[1]);
+        row.put("peer_floor_ms", peerFloor);
+        boolean ok = peer.maxRelDiff <= TOLERANCE;
+        row.put("peer_max_rel_diff", Double.isNaN(peer.maxRelDiff) ? "NaN" : peer.maxRelDiff);
+        row.put("peer_check", ok ? "ok" : "FAIL");
+        if (!ok) {
+            failedChecks++;
         }
     }
 
@@ -438,6 +587,24 @@ final class CpuBenchCommand implements Callable<Integer> {
             }
             maxDiff = Math.max(maxDiff, d);
             maxRef = Math.max(maxRef, Math.abs(ref));
+        }
+        return maxDiff / Math.max(maxRef, Double.MIN_NORMAL);
+    }
+
+    /** max |actual − expected| / max |expected|, NaN when actual holds a NaN. */
+    private static double maxRelDiff(float[] actual, double[] expected) {
+        if (actual.length != expected.length) {
+            return Double.NaN;
+        }
+        double maxDiff = 0;
+        double maxRef = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = Math.abs(actual[i] - expected[i]);
+            if (Double.isNaN(d)) {
+                return Double.NaN;
+            }
+            maxDiff = Math.max(maxDiff, d);
+            maxRef = Math.max(maxRef, Math.abs(expected[i]));
         }
         return maxDiff / Math.max(maxRef, Double.MIN_NORMAL);
     }

@@ -48,4 +48,18 @@ record PerformanceModel(double peakGflops, double bandwidthGbs) {
         return lrnForwardMs(batch, steps, input, hidden) + 2 * gemmMs(rows, 3.0 * hidden, input)
                 + bytesMs(scanBackwardBytes(batch, steps, hidden) + 4 * rows * 3 * hidden);
     }
+
+    /**
+     * The LSTM peer's forward pass, its GEMMs alone: the input GEMM [T·B, D]·[D, 4H] and T recurrent GEMMs
+     * [B, H]·[H, 4H], counted as one [T·B, D + H]·[D + H, 4H]; the gates' elementwise work is left out.
+     * For D = H that is 8/3 of the LRN's gate GEMM, and the recurrent part cannot leave the time loop.
+     */
+    double lstmForwardMs(long batch, long steps, long input, long hidden) {
+        return gemmMs((double) batch * steps, 4.0 * hidden, (double) input + hidden);
+    }
+
+    /** Forward plus backward of the LSTM peer, GEMMs alone: the forward ones, then one for dX and dh, one for dW and dR. */
+    double lstmForwardBackwardMs(long batch, long steps, long input, long hidden) {
+        return 3 * lstmForwardMs(batch, steps, input, hidden);
+    }
 }

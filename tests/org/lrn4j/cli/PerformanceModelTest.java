@@ -27,6 +27,14 @@ class PerformanceModelTest {
         assertEquals(29, devMachine.lrnForwardBackwardMs(32, 128, 256, 256), 1.5);
     }
 
+    /** DESIGN.md: an LSTM of the same size needs about 2.7× the FLOPs of the LRN's gate GEMM. */
+    @Test
+    void lstmFloorsCountFourGatesOverInputAndState() {
+        assertEquals(8.0 / 3, devMachine.lstmForwardMs(32, 128, 256, 256) / devMachine.gemmMs(4096, 768, 256), 1e-12);
+        assertEquals(3 * devMachine.lstmForwardMs(1, 1, 512, 512), devMachine.lstmForwardBackwardMs(1, 1, 512, 512),
+                1e-12);
+    }
+
     @Test
     void rejectsNonPositiveRates() {
         assertThrows(IllegalArgumentException.class, () -> new PerformanceModel(0, 26));
