@@ -13,6 +13,13 @@
 // rows a few steps ahead are prefetched in software: without it each step waits for memory (2.3x slower).
 #include <immintrin.h>
 
+#include <cstdlib>
+#include <cstring>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "avx2_math.h"
 #include "kernels.h"
 #include "lrn4j/lrn4j.h"
@@ -126,6 +133,48 @@ void forward_chunk(const Forward& a, int64_t b, int64_t j0, __m256i tail) {
   }
 }
 
+// Processing step s (time step_at(s)) of hidden units [j0, j0 + 8*U) of sequence b: the state comes from
+// and goes back to `st` (8*U floats, 32-byte aligned); the output row is written whether the step is
+// active or not. The rows of the next processing step are prefetched.
+template <int U, bool kTail, bool kTanh>
+inline void forward_step(const Forward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i tail) {
+  auto masked = [](int u) { return kTail && u == U - 1; };
+  const int64_t H = a.hidden;
+  const int64_t t = a.step_at(s);
+  const int64_t t_next = s + 1 < a.t_len ? a.step_at(s + 1) : -1;
+  const float* q = a.g + (t * a.batch + b) * a.ldg + j0;
+  float* out = a.hs + (t * a.batch + b) * a.ldh + j0;
+  if (t_next >= 0) {
+    const float* qa = a.g + (t_next * a.batch + b) * a.ldg + j0;
+    prefetch(qa, 8 * U);
+    prefetch(qa + H, 8 * U);
+    prefetch(qa + 2 * H, 8 * U);
+    prefetch(a.hs + (t_next * a.batch + b) * a.ldh + j0, 8 * U);
+  }
+  __m256 h[U];
+#pragma GCC unroll 8
+  for (int u = 0; u < U; ++u) h[u] = _mm256_load_ps(st + 8 * u);
+  const int64_t len = a.lengths ? a.lengths[b] : a.t_len;
+  if (t < len) {
+    __m256 x[2 * U];
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) {
+      x[u] = _mm256_add_ps(load(q + H + 8 * u, masked(u), tail), h[u]);
+      x[U + u] = _mm256_sub_ps(load(q + 8 * u, masked(u), tail), h[u]);
+    }
+    sigmoid_n(x);
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) {
+      h[u] = _mm256_fmadd_ps(x[u], load(q + 2 * H + 8 * u, masked(u), tail), _mm256_mul_ps(x[U + u], h[u]));
+    }
+    if (kTanh) tanh_n(h);
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) _mm256_store_ps(st + 8 * u, h[u]);
+  }
+#pragma GCC unroll 8
+  for (int u = 0; u < U; ++u) store(out + 8 * u, h[u], masked(u), tail);
+}
+
 template <int U, bool kTail, bool kTanh>
 void backward_chunk(const Backward& a, int64_t b, int64_t j0, __m256i tail) {
   auto masked = [](int u) { return kTail && u == U - 1; };
@@ -200,6 +249,70 @@ void backward_chunk(const Backward& a, int64_t b, int64_t j0, __m256i tail) {
   }
 }
 
+// Processing step s (walked from the last down to 0) of hidden units [j0, j0 + 8*U) of sequence b: the
+// carried gradient comes from and goes back to `st`. Same arithmetic as backward_chunk.
+template <int U, bool kTail, bool kTanh>
+inline void backward_step(const Backward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i tail) {
+  auto masked = [](int u) { return kTail && u == U - 1; };
+  const int64_t len = a.lengths ? a.lengths[b] : a.t_len;
+  const int64_t H = a.hidden;
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 zero = _mm256_setzero_ps();
+  const int64_t t = a.step_at(s);
+  const float* q = a.g + (t * a.batch + b) * a.ldg + j0;
+  const float* h = a.hs + (t * a.batch + b) * a.ldh + j0;
+  const float* dh_in = a.dhs ? a.dhs + (t * a.batch + b) * a.lddh + j0 : nullptr;
+  float* dq = a.dg + (t * a.batch + b) * a.lddg + j0;
+  if (s >= 1) {
+    const int64_t ta = a.step_at(s - 1);
+    const float* qa = a.g + (ta * a.batch + b) * a.ldg + j0;
+    const float* dqa = a.dg + (ta * a.batch + b) * a.lddg + j0;
+    prefetch(qa, 8 * U);
+    prefetch(qa + H, 8 * U);
+    prefetch(qa + 2 * H, 8 * U);
+    prefetch(dqa, 8 * U);
+    prefetch(dqa + H, 8 * U);
+    prefetch(dqa + 2 * H, 8 * U);
+    if (a.dhs) prefetch(a.dhs + (ta * a.batch + b) * a.lddh + j0, 8 * U);
+    if (s >= 2) prefetch(a.hs + (a.step_at(s - 2) * a.batch + b) * a.ldh + j0, 8 * U);
+  }
+  const float* hp_row = nullptr;
+  if (s > 0) {
+    hp_row = a.hs + (a.step_at(s - 1) * a.batch + b) * a.ldh + j0;
+  } else if (a.h0) {
+    hp_row = a.h0 + b * H + j0;
+  }
+#pragma GCC unroll 8
+  for (int u = 0; u < U; ++u) {
+    const bool mu = masked(u);
+    const int64_t o = 8 * u;
+    const __m256 carry = _mm256_load_ps(st + o);
+    const __m256 dh = dh_in ? _mm256_add_ps(carry, load(dh_in + o, mu, tail)) : carry;
+    if (t >= len) {
+      store(dq + o, zero, mu, tail);
+      store(dq + H + o, zero, mu, tail);
+      store(dq + 2 * H + o, zero, mu, tail);
+      _mm256_store_ps(st + o, dh);
+      continue;
+    }
+    const __m256 hp = hp_row ? load(hp_row + o, mu, tail) : zero;
+    const __m256 v = load(q + 2 * H + o, mu, tail);
+    const __m256 i = sigmoid_ps(_mm256_add_ps(load(q + H + o, mu, tail), hp));
+    const __m256 f = sigmoid_ps(_mm256_sub_ps(load(q + o, mu, tail), hp));
+    __m256 dc = dh;
+    if (kTanh) {
+      const __m256 hv = load(h + o, mu, tail);
+      dc = _mm256_mul_ps(dh, _mm256_fnmadd_ps(hv, hv, one));
+    }
+    const __m256 dk = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, v), i), _mm256_sub_ps(one, i));
+    const __m256 dqv = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, hp), f), _mm256_sub_ps(one, f));
+    store(dq + o, dqv, mu, tail);
+    store(dq + H + o, dk, mu, tail);
+    store(dq + 2 * H + o, _mm256_mul_ps(dc, i), mu, tail);
+    _mm256_store_ps(st + o, _mm256_sub_ps(_mm256_fmadd_ps(dc, f, dk), dqv));
+  }
+}
+
 // One chunk kernel per (vectors in the chunk, partial last vector, activation).
 template <class Args>
 using ChunkKernel = void (*)(const Args&, int64_t, int64_t, __m256i);
@@ -235,9 +348,59 @@ ChunkKernel<Args> pick(int vectors, bool tail, bool tanh_act) {
   return tanh_act ? pick_vectors<Args, K, false, true>(vectors) : pick_vectors<Args, K, false, false>(vectors);
 }
 
-// Runs `K` over every (sequence, 64-unit block) chunk.
-template <class Args, template <int, bool, bool> class K>
-void run_chunks(const Args& a, bool tanh_act, int threads) {
+// Time-outer order: each thread owns a contiguous range of (sequence, 64-unit block) chunks, keeps their
+// states (forward) or carried gradients (backward) in a small aligned buffer (L1/L2), and walks time in
+// the outer loop, visiting its chunks in order at every step. A step then reads the rows of consecutive
+// sequences one after the other (sequential memory, few pages: on large shapes the chunk-at-a-time
+// order paid a TLB miss per row), and the chunks of a step are independent, so their dependency chains
+// overlap. The arithmetic per element is that of forward_chunk / backward_chunk (bit-identical).
+template <class Args>
+using StepFn = void (*)(const Args&, int64_t, int64_t, int64_t, float*, __m256i);
+
+template <int U, bool kTail, bool kTanh>
+void forward_step_fn(const Forward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i m) {
+  forward_step<U, kTail, kTanh>(a, b, j0, s, st, m);
+}
+template <int U, bool kTail, bool kTanh>
+void backward_step_fn(const Backward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i m) {
+  backward_step<U, kTail, kTanh>(a, b, j0, s, st, m);
+}
+template <int U, bool kTail, bool kTanh>
+struct ForwardS {
+  static constexpr StepFn<Forward> fn = &forward_step_fn<U, kTail, kTanh>;
+};
+template <int U, bool kTail, bool kTanh>
+struct BackwardS {
+  static constexpr StepFn<Backward> fn = &backward_step_fn<U, kTail, kTanh>;
+};
+
+template <class Args, template <int, bool, bool> class S, bool kTail, bool kTanh>
+StepFn<Args> pick_step_vectors(int vectors) {
+  switch (vectors) {
+    case 1: return S<1, kTail, kTanh>::fn;
+    case 2: return S<2, kTail, kTanh>::fn;
+    case 3: return S<3, kTail, kTanh>::fn;
+    case 4: return S<4, kTail, kTanh>::fn;
+    case 5: return S<5, kTail, kTanh>::fn;
+    case 6: return S<6, kTail, kTanh>::fn;
+    case 7: return S<7, kTail, kTanh>::fn;
+    default: return S<8, kTail, kTanh>::fn;
+  }
+}
+
+template <class Args, template <int, bool, bool> class S>
+StepFn<Args> pick_step(int vectors, bool tail, bool tanh_act) {
+  if (tail) {
+    return tanh_act ? pick_step_vectors<Args, S, true, true>(vectors) : pick_step_vectors<Args, S, true, false>(vectors);
+  }
+  return tanh_act ? pick_step_vectors<Args, S, false, true>(vectors) : pick_step_vectors<Args, S, false, false>(vectors);
+}
+
+// init: [B, H] initial state or carried gradient (NULL: zeros); finish: [B, H] where the final one goes
+// (NULL: nowhere). forward: steps walked 0..T-1, else T-1..0. Without memory for the buffer, the
+// chunk-at-a-time kernels (which need none) do the work.
+template <class Args, template <int, bool, bool> class S, template <int, bool, bool> class K>
+void run_time_outer(const Args& a, const float* init, float* finish, bool forward, bool tanh_act, int threads) {
   const int64_t blocks = (a.hidden + kChunkUnits - 1) / kChunkUnits;
   const int64_t chunks = a.batch * blocks;
   const int nt = static_cast<int>(
@@ -247,12 +410,48 @@ void run_chunks(const Args& a, bool tanh_act, int threads) {
   const bool last_tail = last_units % 8 != 0;
   const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(last_units % 8)),
                                           _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  const ChunkKernel<Args> full = pick<Args, K>(kVectorsPerChunk, false, tanh_act);
-  const ChunkKernel<Args> last = pick<Args, K>(last_vectors, last_tail, tanh_act);
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (int64_t ch = 0; ch < chunks; ++ch) {
-    const int64_t b = ch / blocks, blk = ch % blocks;
-    (blk == blocks - 1 ? last : full)(a, b, blk * kChunkUnits, tail);
+  const StepFn<Args> full = pick_step<Args, S>(kVectorsPerChunk, false, tanh_act);
+  const StepFn<Args> last = pick_step<Args, S>(last_vectors, last_tail, tanh_act);
+#pragma omp parallel num_threads(nt)
+  {
+#ifdef _OPENMP
+    const int64_t tid = omp_get_thread_num(), n = omp_get_num_threads();
+#else
+    const int64_t tid = 0, n = 1;
+#endif
+    const int64_t p0 = chunks * tid / n, p1 = chunks * (tid + 1) / n;
+    float* st = static_cast<float*>(std::aligned_alloc(32, static_cast<size_t>(std::max<int64_t>(1, p1 - p0)) *
+                                                              kChunkUnits * sizeof(float)));
+    if (st != nullptr) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const int64_t b = p / blocks, j0 = (p % blocks) * kChunkUnits;
+        float* s = st + (p - p0) * kChunkUnits;
+        std::memset(s, 0, kChunkUnits * sizeof(float));
+        if (init) std::memcpy(s, init + b * a.hidden + j0, static_cast<size_t>(std::min(kChunkUnits, a.hidden - j0)) * 4);
+      }
+      for (int64_t i = 0; i < a.t_len; ++i) {
+        const int64_t step = forward ? i : a.t_len - 1 - i;
+        for (int64_t p = p0; p < p1; ++p) {
+          const int64_t b = p / blocks, blk = p % blocks;
+          (blk == blocks - 1 ? last : full)(a, b, blk * kChunkUnits, step, st + (p - p0) * kChunkUnits, tail);
+        }
+      }
+      if (finish) {
+        for (int64_t p = p0; p < p1; ++p) {
+          const int64_t b = p / blocks, j0 = (p % blocks) * kChunkUnits;
+          std::memcpy(finish + b * a.hidden + j0, st + (p - p0) * kChunkUnits,
+                      static_cast<size_t>(std::min(kChunkUnits, a.hidden - j0)) * sizeof(float));
+        }
+      }
+      std::free(st);
+    } else {
+      const ChunkKernel<Args> fc = pick<Args, K>(kVectorsPerChunk, false, tanh_act);
+      const ChunkKernel<Args> lc = pick<Args, K>(last_vectors, last_tail, tanh_act);
+      for (int64_t p = p0; p < p1; ++p) {
+        const int64_t b = p / blocks, blk = p % blocks;
+        (blk == blocks - 1 ? lc : fc)(a, b, blk * kChunkUnits, tail);
+      }
+    }
   }
 }
 
@@ -262,7 +461,7 @@ void lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float*
                       const float* h0, const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh,
                       float* h_last, int threads) {
   const Forward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, h_last};
-  run_chunks<Forward, ForwardK>(a, act == LRN4J_ACT_TANH, threads);
+  run_time_outer<Forward, ForwardS, ForwardK>(a, h0, h_last, true, act == LRN4J_ACT_TANH, threads);
 }
 
 void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
@@ -270,7 +469,7 @@ void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float
                        int64_t ldh, const float* dhs, int64_t lddh, const float* dh_last, float* dg,
                        int64_t lddg, float* dh0, int threads) {
   const Backward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, dhs, lddh, dh_last, dg, lddg, dh0};
-  run_chunks<Backward, BackwardK>(a, act == LRN4J_ACT_TANH, threads);
+  run_time_outer<Backward, BackwardS, BackwardK>(a, dh_last, dh0, false, act == LRN4J_ACT_TANH, threads);
 }
 
 }  // namespace lrn4j::avx2
