@@ -164,12 +164,18 @@ class LrnWorkspaceTest {
                 lrn.forward(x, lengths, null, r);
                 lrn.backward(r, dy, r.finalState(), g);
             }
-            long before = threads.getThreadAllocatedBytes(id);
-            for (int i = 0; i < 100; i++) {
-                lrn.forward(x, lengths, null, r);
-                lrn.backward(r, dy, r.finalState(), g);
+            // The JVM itself occasionally charges a few hundred bytes to a thread (seen once in a full suite
+            // run on a loaded machine, never with the interpreter alone): a window of 100 calls must
+            // allocate nothing in at least one of three tries.
+            long allocated = Long.MAX_VALUE;
+            for (int attempt = 0; attempt < 3 && allocated != 0; attempt++) {
+                long before = threads.getThreadAllocatedBytes(id);
+                for (int i = 0; i < 100; i++) {
+                    lrn.forward(x, lengths, null, r);
+                    lrn.backward(r, dy, r.finalState(), g);
+                }
+                allocated = threads.getThreadAllocatedBytes(id) - before;
             }
-            long allocated = threads.getThreadAllocatedBytes(id) - before;
             assertEquals(0, allocated, "bytes allocated by 100 reused forward+backward calls");
         }
     }
