@@ -373,7 +373,7 @@ public abstract class Backend {
         stepOutput("h", h, hOffset, batch, hidden, ldh, hidden, w, gx, gxOffset, ldgx, gh, ghOffset, ldgh, bh,
                 bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp);
         lstmOnly(cell, "c", c);
-        if (c != null) {
+        if (cell.hasCellState()) {
             matrix("c", c, dt, cOffset, batch, hidden, ldc);
             stepOutput("c", c, cOffset, batch, hidden, ldc, hidden, w, gx, gxOffset, ldgx, gh, ghOffset, ldgh, bh,
                     bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp);

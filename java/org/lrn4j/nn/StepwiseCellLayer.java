@@ -1,5 +1,7 @@
 package org.lrn4j.nn;
 
+import java.util.Arrays;
+
 import org.lrn4j.backend.Cell;
 import org.lrn4j.tensor.Tensor;
 
@@ -49,7 +51,7 @@ abstract sealed class StepwiseCellLayer extends CellLayer permits Lstm, Gru, Atr
                 if (cell == Cell.LSTM) {
                     // forget gates (plane 1 of each direction) start open: f = σ(1)
                     for (int d = 0; d < directions; d++) {
-                        java.util.Arrays.fill(initial, (d * 4 + 1) * hiddenSize, (d * 4 + 2) * hiddenSize, 1.0);
+                        Arrays.fill(initial, (d * 4 + 1) * hiddenSize, (d * 4 + 2) * hiddenSize, 1.0);
                     }
                 }
                 bias[l] = parameter("layer" + l + ".bias", initial, width);

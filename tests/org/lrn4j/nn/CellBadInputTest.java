@@ -111,6 +111,9 @@ class CellBadInputTest {
                     "bh must be null for the LSTM");
             rejects(() -> b.cellStepForward(Cell.GRU, batch, hidden, 0, null, g3, 0, 3 * hidden, g3, 0, 3 * hidden, bh,
                     0, null, 0, hidden, null, 0, hidden, h, 0, hidden, c, 0, hidden, null, 0, 0), "c must be null");
+            rejects(() -> b.cellStepForward(Cell.LSTM, batch, hidden, 0, null, g4, 0, 4 * hidden, g4, 0, 4 * hidden,
+                    null, 0, null, 0, hidden, null, 0, hidden, h, 0, hidden, null, 0, hidden, null, 0, 0),
+                    "c must not be null");
             rejects(() -> b.cellStepForward(Cell.GRU, batch, hidden, -1, null, g3, 0, 3 * hidden, g3, 0, 3 * hidden,
                     bh, 0, null, 0, hidden, null, 0, hidden, h, 0, hidden, null, 0, hidden, null, 0, 0), "step must be");
             rejects(() -> b.cellStepForward(Cell.GRU, batch, hidden, 0, null, g3, 0, 3 * hidden, g3, 0, 3 * hidden,
