@@ -22,6 +22,10 @@ struct CudaApi {
   decltype(&lrn4j_cuda_col_sum) col_sum;
   decltype(&lrn4j_cuda_lrn_scan_forward) lrn_scan_forward;
   decltype(&lrn4j_cuda_lrn_scan_backward) lrn_scan_backward;
+  decltype(&lrn4j_cuda_cell_step_forward) cell_step_forward;
+  decltype(&lrn4j_cuda_cell_step_backward) cell_step_backward;
+  decltype(&lrn4j_cuda_sru_scan_forward) sru_scan_forward;
+  decltype(&lrn4j_cuda_sru_scan_backward) sru_scan_backward;
   decltype(&lrn4j_cuda_layer_norm_forward) layer_norm_forward;
   decltype(&lrn4j_cuda_layer_norm_backward) layer_norm_backward;
   decltype(&lrn4j_cuda_softmax_xent) softmax_xent;
@@ -65,6 +69,10 @@ int lrn4j_cuda_bridge_open(const char* path) {
                   resolve(handle, "lrn4j_cuda_col_sum", api.col_sum) &&
                   resolve(handle, "lrn4j_cuda_lrn_scan_forward", api.lrn_scan_forward) &&
                   resolve(handle, "lrn4j_cuda_lrn_scan_backward", api.lrn_scan_backward) &&
+                  resolve(handle, "lrn4j_cuda_cell_step_forward", api.cell_step_forward) &&
+                  resolve(handle, "lrn4j_cuda_cell_step_backward", api.cell_step_backward) &&
+                  resolve(handle, "lrn4j_cuda_sru_scan_forward", api.sru_scan_forward) &&
+                  resolve(handle, "lrn4j_cuda_sru_scan_backward", api.sru_scan_backward) &&
                   resolve(handle, "lrn4j_cuda_layer_norm_forward", api.layer_norm_forward) &&
                   resolve(handle, "lrn4j_cuda_layer_norm_backward", api.layer_norm_backward) &&
                   resolve(handle, "lrn4j_cuda_softmax_xent", api.softmax_xent) &&
@@ -124,6 +132,49 @@ int lrn4j_cudab_lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, 
   const CudaApi* api = g_open.load(std::memory_order_acquire);
   return api ? api->lrn_scan_backward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, dhs,
                                       lddh, dh_last, dg, lddg, dh0, stream)
+             : -1;
+}
+
+int lrn4j_cudab_cell_step_forward(int cell, int64_t batch, int64_t hidden, int64_t t, const int32_t* lengths,
+                                  const float* gx, int64_t ldgx, const float* gh, int64_t ldgh, const float* bh,
+                                  const float* h_prev, int64_t ldhp, const float* c_prev, int64_t ldcp, float* h,
+                                  int64_t ldh, float* c, int64_t ldc, float* last, int64_t ldlast, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->cell_step_forward(cell, batch, hidden, t, lengths, gx, ldgx, gh, ldgh, bh, h_prev, ldhp, c_prev,
+                                      ldcp, h, ldh, c, ldc, last, ldlast, stream)
+             : -1;
+}
+
+int lrn4j_cudab_cell_step_backward(int cell, int64_t batch, int64_t hidden, int64_t t, const int32_t* lengths,
+                                   const float* gx, int64_t ldgx, const float* gh, int64_t ldgh, const float* bh,
+                                   const float* h_prev, int64_t ldhp, const float* c_prev, int64_t ldcp,
+                                   const float* c, int64_t ldc, const float* dh_out, int64_t lddo, float* dh,
+                                   int64_t lddh, float* dc, int64_t lddc, float* dgx, int64_t lddgx, float* dgh,
+                                   int64_t lddgh, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->cell_step_backward(cell, batch, hidden, t, lengths, gx, ldgx, gh, ldgh, bh, h_prev, ldhp, c_prev,
+                                       ldcp, c, ldc, dh_out, lddo, dh, lddh, dc, lddc, dgx, lddgx, dgh, lddgh, stream)
+             : -1;
+}
+
+int lrn4j_cudab_sru_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, const float* u,
+                                 int64_t ldu, const float* x, int64_t ldx, const float* v, const float* bias,
+                                 const float* c0, const int32_t* lengths, int act, int reverse, float* h, int64_t ldh,
+                                 float* c, int64_t ldc, float* c_last, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->sru_scan_forward(t_len, batch, hidden, k, u, ldu, x, ldx, v, bias, c0, lengths, act, reverse, h,
+                                     ldh, c, ldc, c_last, stream)
+             : -1;
+}
+
+int lrn4j_cudab_sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, const float* u,
+                                  int64_t ldu, const float* x, int64_t ldx, const float* v, const float* bias,
+                                  const float* c0, const int32_t* lengths, int act, int reverse, const float* c,
+                                  int64_t ldc, const float* dh, int64_t lddh, const float* dc_last, float* du,
+                                  int64_t lddu, float* dx, int64_t lddx, float* dv, float* dc0, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->sru_scan_backward(t_len, batch, hidden, k, u, ldu, x, ldx, v, bias, c0, lengths, act, reverse, c,
+                                      ldc, dh, lddh, dc_last, du, lddu, dx, lddx, dv, dc0, stream)
              : -1;
 }
 

@@ -162,6 +162,63 @@ void lrn4j_lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const
   }
 }
 
+void lrn4j_cell_step_forward(int cell, int64_t batch, int64_t hidden, int64_t t, const int32_t* lengths,
+                             const float* gx, int64_t ldgx, const float* gh, int64_t ldgh, const float* bh,
+                             const float* h_prev, int64_t ldhp, const float* c_prev, int64_t ldcp, float* h,
+                             int64_t ldh, float* c, int64_t ldc, float* last, int64_t ldlast) {
+  if (use_avx2()) {
+    lrn4j::avx2::cell_step_forward(cell, batch, hidden, t, lengths, gx, ldgx, gh, ldgh, bh, h_prev, ldhp, c_prev,
+                                   ldcp, h, ldh, c, ldc, last, ldlast, threads());
+  } else {
+    lrn4j::ref::cell_step_forward(cell, batch, hidden, t, lengths, gx, ldgx, gh, ldgh, bh, h_prev, ldhp, c_prev,
+                                  ldcp, h, ldh, c, ldc, last, ldlast, threads());
+  }
+}
+
+void lrn4j_cell_step_backward(int cell, int64_t batch, int64_t hidden, int64_t t, const int32_t* lengths,
+                              const float* gx, int64_t ldgx, const float* gh, int64_t ldgh, const float* bh,
+                              const float* h_prev, int64_t ldhp, const float* c_prev, int64_t ldcp,
+                              const float* c, int64_t ldc, const float* dh_out, int64_t lddo, float* dh,
+                              int64_t lddh, float* dc, int64_t lddc, float* dgx, int64_t lddgx, float* dgh,
+                              int64_t lddgh) {
+  if (use_avx2()) {
+    lrn4j::avx2::cell_step_backward(cell, batch, hidden, t, lengths, gx, ldgx, gh, ldgh, bh, h_prev, ldhp, c_prev,
+                                    ldcp, c, ldc, dh_out, lddo, dh, lddh, dc, lddc, dgx, lddgx, dgh, lddgh,
+                                    threads());
+  } else {
+    lrn4j::ref::cell_step_backward(cell, batch, hidden, t, lengths, gx, ldgx, gh, ldgh, bh, h_prev, ldhp, c_prev,
+                                   ldcp, c, ldc, dh_out, lddo, dh, lddh, dc, lddc, dgx, lddgx, dgh, lddgh,
+                                   threads());
+  }
+}
+
+void lrn4j_sru_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, const float* u, int64_t ldu,
+                            const float* x, int64_t ldx, const float* v, const float* bias, const float* c0,
+                            const int32_t* lengths, int act, int reverse, float* h, int64_t ldh, float* c,
+                            int64_t ldc, float* c_last) {
+  if (use_avx2()) {
+    lrn4j::avx2::sru_scan_forward(t_len, batch, hidden, k, u, ldu, x, ldx, v, bias, c0, lengths, act, reverse, h,
+                                  ldh, c, ldc, c_last, threads());
+  } else {
+    lrn4j::ref::sru_scan_forward(t_len, batch, hidden, k, u, ldu, x, ldx, v, bias, c0, lengths, act, reverse, h,
+                                 ldh, c, ldc, c_last, threads());
+  }
+}
+
+void lrn4j_sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, const float* u, int64_t ldu,
+                             const float* x, int64_t ldx, const float* v, const float* bias, const float* c0,
+                             const int32_t* lengths, int act, int reverse, const float* c, int64_t ldc,
+                             const float* dh, int64_t lddh, const float* dc_last, float* du, int64_t lddu,
+                             float* dx, int64_t lddx, float* dv, float* dc0) {
+  if (use_avx2()) {
+    lrn4j::avx2::sru_scan_backward(t_len, batch, hidden, k, u, ldu, x, ldx, v, bias, c0, lengths, act, reverse, c,
+                                   ldc, dh, lddh, dc_last, du, lddu, dx, lddx, dv, dc0, threads());
+  } else {
+    lrn4j::ref::sru_scan_backward(t_len, batch, hidden, k, u, ldu, x, ldx, v, bias, c0, lengths, act, reverse, c,
+                                  ldc, dh, lddh, dc_last, du, lddu, dx, lddx, dv, dc0, threads());
+  }
+}
+
 void lrn4j_layer_norm_forward(int64_t m, int64_t groups, int64_t group_size, const float* x, int64_t ldx,
                               const float* gamma, const float* beta, float eps, float* y, int64_t ldy,
                               float* mean, float* rstd) {

@@ -35,6 +35,26 @@ inline int threads_for(int64_t work, int64_t min_per_thread, int threads) {
                          const float* h0, const int32_t* lengths, int act, int reverse,                 \
                          const float* hs, int64_t ldh, const float* dhs, int64_t lddh,                  \
                          const float* dh_last, float* dg, int64_t lddg, float* dh0, int threads);       \
+  void cell_step_forward(int cell, int64_t batch, int64_t hidden, int64_t t, const int32_t* lengths,    \
+                         const float* gx, int64_t ldgx, const float* gh, int64_t ldgh, const float* bh, \
+                         const float* h_prev, int64_t ldhp, const float* c_prev, int64_t ldcp,          \
+                         float* h, int64_t ldh, float* c, int64_t ldc, float* last, int64_t ldlast,     \
+                         int threads);                                                                  \
+  void cell_step_backward(int cell, int64_t batch, int64_t hidden, int64_t t, const int32_t* lengths,   \
+                          const float* gx, int64_t ldgx, const float* gh, int64_t ldgh, const float* bh, \
+                          const float* h_prev, int64_t ldhp, const float* c_prev, int64_t ldcp,         \
+                          const float* c, int64_t ldc, const float* dh_out, int64_t lddo, float* dh,    \
+                          int64_t lddh, float* dc, int64_t lddc, float* dgx, int64_t lddgx, float* dgh, \
+                          int64_t lddgh, int threads);                                                  \
+  void sru_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, const float* u,        \
+                        int64_t ldu, const float* x, int64_t ldx, const float* v, const float* bias,    \
+                        const float* c0, const int32_t* lengths, int act, int reverse, float* h,        \
+                        int64_t ldh, float* c, int64_t ldc, float* c_last, int threads);                \
+  void sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, const float* u,       \
+                         int64_t ldu, const float* x, int64_t ldx, const float* v, const float* bias,   \
+                         const float* c0, const int32_t* lengths, int act, int reverse, const float* c, \
+                         int64_t ldc, const float* dh, int64_t lddh, const float* dc_last, float* du,   \
+                         int64_t lddu, float* dx, int64_t lddx, float* dv, float* dc0, int threads);    \
   void layer_norm_forward(int64_t m, int64_t groups, int64_t group_size, const float* x, int64_t ldx,   \
                           const float* gamma, const float* beta, float eps, float* y, int64_t ldy,      \
                           float* mean, float* rstd, int threads);                                       \

@@ -118,6 +118,107 @@ void lrn4j_lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden,
                              const float* dhs, int64_t lddh, const float* dh_last,
                              float* dg, int64_t lddg, float* dh0);
 
+/* ---- LSTM, GRU and ATR steps ---------------------------------------------------------------------- */
+
+#define LRN4J_CELL_LSTM 0
+#define LRN4J_CELL_GRU 1
+#define LRN4J_CELL_ATR 2
+
+/*
+ * The cells whose recurrence goes through a matrix product h_prev.U: a layer computes gh = h_prev.U with
+ * lrn4j_gemm once per time step, and these two functions are the pointwise rest of that step for B
+ * sequences of H units. With gx = x_t.W (+ b), the input part hoisted out of the time loop, both gx and gh
+ * are [B, G*H] rows of G planes of H units (G = 4, 3, 1). Per unit:
+ *   LSTM (planes i, f, g, o):  i = sig(gx_i + gh_i), f = sig(gx_f + gh_f), g = tanh(gx_g + gh_g),
+ *                              o = sig(gx_o + gh_o);  c = f*c_prev + i*g;  h = o*tanh(c)
+ *   GRU (planes r, z, n):      r = sig(gx_r + gh_r), z = sig(gx_z + gh_z), n = tanh(gx_n + r*(gh_n + bh)),
+ *                              h = (1 - z)*n + z*h_prev
+ *   ATR (one plane):           p = gx, q = gh + bh;  i = sig(p + q), f = sig(p - q);  h = i*p + f*h_prev
+ * Only the LSTM has a cell state c.
+ *   t, lengths: sequence b takes part in step t when t < lengths[b] (lengths NULL: always). At an inactive
+ *     step the state passes unchanged: h = h_prev (and c = c_prev).
+ *   gx, ldgx / gh, ldgh: [B, G*H] with row strides (>= G*H).
+ *   bh: H floats (GRU: the recurrent bias of n; ATR: the bias of q), or NULL for zeros; the LSTM ignores it.
+ *   h_prev, ldhp / c_prev, ldcp: [B, H], the state before the step, or NULL for zeros (c_prev: LSTM only).
+ *   h, ldh / c, ldc: outputs [B, H], the state after the step (c: LSTM only; ignored, may be NULL, else).
+ *   last, ldlast: NULL, or a second output [B, S] that receives the same state: h in columns [0, H) and,
+ *     for the LSTM, c in [H, 2H) (a layer's final state).
+ * Outputs do not overlap inputs or each other. Elementwise: results do not depend on the thread count.
+ */
+void lrn4j_cell_step_forward(int cell, int64_t batch, int64_t hidden, int64_t t, const int32_t* lengths,
+                             const float* gx, int64_t ldgx, const float* gh, int64_t ldgh, const float* bh,
+                             const float* h_prev, int64_t ldhp, const float* c_prev, int64_t ldcp,
+                             float* h, int64_t ldh, float* c, int64_t ldc, float* last, int64_t ldlast);
+
+/*
+ * Backward of one lrn4j_cell_step_forward call; the gates are recomputed from gx, gh, bh and the states.
+ *   cell, batch, hidden, t, lengths, gx, gh, bh, h_prev, c_prev: as in the forward call.
+ *   c, ldc: the LSTM's c after the step (the forward output); not read for the other cells (may be NULL).
+ *   dh_out, lddo: gradient w.r.t. h from outside the recurrence (the layer's output at step t), or NULL.
+ *   dh, lddh: in place. In: the gradient w.r.t. h after the step from the later steps. Out: the part of the
+ *     gradient w.r.t. h_prev that does not pass through gh (LSTM: 0; GRU: z*dh; ATR: f*dh; inactive step:
+ *     dh + dh_out). The caller completes it by adding dgh.U^T (lrn4j_gemm).
+ *   dc, lddc: LSTM only, in place (ignored, may be NULL, else). In: gradient w.r.t. c after the step;
+ *     out: w.r.t. c_prev.
+ *   dgx, lddgx: output [B, G*H], the gradient w.r.t. gx (zero at inactive steps).
+ *   dgh, lddgh: output [B, G*H], the gradient w.r.t. gh (its n plane (GRU) or its only plane (ATR) is also
+ *     the gradient w.r.t. bh). Not written for the LSTM, whose gradient w.r.t. gh equals dgx (may be NULL).
+ * Apart from dh and dc, outputs do not overlap inputs or each other.
+ */
+void lrn4j_cell_step_backward(int cell, int64_t batch, int64_t hidden, int64_t t, const int32_t* lengths,
+                              const float* gx, int64_t ldgx, const float* gh, int64_t ldgh, const float* bh,
+                              const float* h_prev, int64_t ldhp, const float* c_prev, int64_t ldcp,
+                              const float* c, int64_t ldc, const float* dh_out, int64_t lddo,
+                              float* dh, int64_t lddh, float* dc, int64_t lddc,
+                              float* dgx, int64_t lddgx, float* dgh, int64_t lddgh);
+
+/* ---- SRU scan ------------------------------------------------------------------------------------- */
+
+/*
+ * The SRU recurrence (Simple Recurrent Unit, Lei et al. 2018) over time for every (batch, hidden) column.
+ * Its recurrence is elementwise, so like the LRN scan it is one call over all steps. Per step, unit j of
+ * sequence b, with c_prev the cell state before the step:
+ *   f = sig(uf + v_f*c_prev + b_f),   r = sig(ur + v_r*c_prev + b_r)
+ *   c = f*c_prev + (1 - f)*ux,        h = r*g(c) + (1 - r)*xh
+ *   t_len, batch, hidden: T, B, H (all >= 1). k: 3 or 4, the planes of u.
+ *   u: [T, B, k, H] with row stride ldu (>= k*H): planes ux = x.W, uf = x.W_f, ur = x.W_r and, when k == 4,
+ *     the highway input xh = x.W_h (a projection, for inputs whose width is not H).
+ *   x, ldx: k == 3: the layer input [T, B, H] with row stride ldx, which is the highway input xh;
+ *     k == 4: not read (may be NULL).
+ *   v: 2H floats v_f then v_r; bias: 2H floats b_f then b_r.
+ *   c0: [B, H] contiguous, or NULL for zeros. lengths, reverse: as in lrn4j_lrn_scan_forward; at an
+ *     inactive step c is carried unchanged and h is 0.
+ *   act: g, LRN4J_ACT_TANH or LRN4J_ACT_IDENTITY.
+ *   h: output [T, B, H], row stride ldh. c: output [T, B, H], row stride ldc: the cell state after each
+ *     step (the carried one at inactive steps), which the backward pass reads.
+ *   c_last: NULL, or [B, H] contiguous: c after the final step in processing order.
+ */
+void lrn4j_sru_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k,
+                            const float* u, int64_t ldu, const float* x, int64_t ldx,
+                            const float* v, const float* bias, const float* c0, const int32_t* lengths,
+                            int act, int reverse, float* h, int64_t ldh, float* c, int64_t ldc, float* c_last);
+
+/*
+ * Backward of lrn4j_sru_scan_forward, walking the steps in the opposite order.
+ *   t_len .. reverse, c, ldc: exactly as given to (and produced by) the forward call.
+ *   dh, lddh: gradient w.r.t. h [T, B, H], or NULL for zeros; ignored at inactive steps (h is 0 there).
+ *   dc_last: gradient w.r.t. c_last, [B, H] contiguous, or NULL for zeros.
+ *   du: output [T, B, k, H], row stride lddu: the gradient w.r.t. u (zero at inactive steps). The bias
+ *     gradient is the column sum of its uf and ur planes.
+ *   dx, lddx: k == 3: [T, B, H] to which the highway gradient (1 - r)*dh is ADDED; k == 4: NULL.
+ *   dv: output [B, 2H] contiguous: per sequence, the sums over its steps (added in the order this walk
+ *     visits them) of d(uf)*c_prev and of d(ur)*c_prev; the gradient of v is the column sum of these B
+ *     rows (lrn4j_col_sum), so no two threads ever add into one element.
+ *   dc0: output [B, H] contiguous, gradient w.r.t. c0, or NULL when not wanted.
+ * Outputs do not overlap inputs or each other.
+ */
+void lrn4j_sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k,
+                             const float* u, int64_t ldu, const float* x, int64_t ldx,
+                             const float* v, const float* bias, const float* c0, const int32_t* lengths,
+                             int act, int reverse, const float* c, int64_t ldc,
+                             const float* dh, int64_t lddh, const float* dc_last,
+                             float* du, int64_t lddu, float* dx, int64_t lddx, float* dv, float* dc0);
+
 /* ---- layer normalization (grouped) -------------------------------------------------------------- */
 
 /*
@@ -241,6 +342,29 @@ int lrn4j_cudab_lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden,
                                   int act, int reverse, const float* hs, int64_t ldh,
                                   const float* dhs, int64_t lddh, const float* dh_last,
                                   float* dg, int64_t lddg, float* dh0, void* stream);
+int lrn4j_cudab_cell_step_forward(int cell, int64_t batch, int64_t hidden, int64_t t, const int32_t* lengths,
+                                  const float* gx, int64_t ldgx, const float* gh, int64_t ldgh, const float* bh,
+                                  const float* h_prev, int64_t ldhp, const float* c_prev, int64_t ldcp,
+                                  float* h, int64_t ldh, float* c, int64_t ldc, float* last, int64_t ldlast,
+                                  void* stream);
+int lrn4j_cudab_cell_step_backward(int cell, int64_t batch, int64_t hidden, int64_t t, const int32_t* lengths,
+                                   const float* gx, int64_t ldgx, const float* gh, int64_t ldgh, const float* bh,
+                                   const float* h_prev, int64_t ldhp, const float* c_prev, int64_t ldcp,
+                                   const float* c, int64_t ldc, const float* dh_out, int64_t lddo,
+                                   float* dh, int64_t lddh, float* dc, int64_t lddc,
+                                   float* dgx, int64_t lddgx, float* dgh, int64_t lddgh, void* stream);
+int lrn4j_cudab_sru_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k,
+                                 const float* u, int64_t ldu, const float* x, int64_t ldx,
+                                 const float* v, const float* bias, const float* c0, const int32_t* lengths,
+                                 int act, int reverse, float* h, int64_t ldh, float* c, int64_t ldc, float* c_last,
+                                 void* stream);
+int lrn4j_cudab_sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k,
+                                  const float* u, int64_t ldu, const float* x, int64_t ldx,
+                                  const float* v, const float* bias, const float* c0, const int32_t* lengths,
+                                  int act, int reverse, const float* c, int64_t ldc,
+                                  const float* dh, int64_t lddh, const float* dc_last,
+                                  float* du, int64_t lddu, float* dx, int64_t lddx, float* dv, float* dc0,
+                                  void* stream);
 int lrn4j_cudab_layer_norm_forward(int64_t m, int64_t groups, int64_t group_size,
                                    const float* x, int64_t ldx, const float* gamma, const float* beta,
                                    float eps, float* y, int64_t ldy, float* mean, float* rstd, void* stream);

@@ -1,6 +1,6 @@
 // Native harness of the CPU kernels (liblrn4j_cpu):
-//  - the reference backward passes (scan, layer norm) against central finite differences of a small
-//    double-precision re-implementation of the forward passes written here;
+//  - the reference backward passes (LRN scan, layer norm, LSTM/GRU/ATR steps, SRU scan) against central
+//    finite differences of small double-precision re-implementations of the forward passes written here;
 //  - library state (ABI version, ISA choice, thread count) and the CUDA bridge's closed state;
 //  - every AVX2 kernel against the scalar reference on random data and odd sizes, outputs poisoned with NaN
 //    first (an unwritten element fails) and row padding checked to be left untouched;
@@ -206,6 +206,164 @@ void fd_layer_norm(Checker& ck) {
   ck.close("fd layer_norm dx", dx.data(), num_dx.data(), dx.size(), 1e-4, 1e-4);
   ck.close("fd layer_norm dgamma", dgamma.data(), num_dgamma.data(), n, 1e-5, 1e-4);
   ck.close("fd layer_norm dbeta", dbeta.data(), num_dbeta.data(), n, 1e-5, 1e-4);
+}
+
+// One LSTM / GRU / ATR step of one sequence in double (the formulas of lrn4j.h); c only for the LSTM.
+void cell_step_d(int cell, int64_t H, const double* gx, const double* gh, const double* bh, const double* hp,
+                 const double* cp, double* h, double* c) {
+  for (int64_t j = 0; j < H; ++j) {
+    if (cell == LRN4J_CELL_LSTM) {
+      const double i = sigmoid_d(gx[j] + gh[j]), f = sigmoid_d(gx[H + j] + gh[H + j]);
+      const double g = std::tanh(gx[2 * H + j] + gh[2 * H + j]), o = sigmoid_d(gx[3 * H + j] + gh[3 * H + j]);
+      c[j] = f * cp[j] + i * g;
+      h[j] = o * std::tanh(c[j]);
+    } else if (cell == LRN4J_CELL_GRU) {
+      const double r = sigmoid_d(gx[j] + gh[j]), z = sigmoid_d(gx[H + j] + gh[H + j]);
+      const double n = std::tanh(gx[2 * H + j] + r * (gh[2 * H + j] + bh[j]));
+      h[j] = (1 - z) * n + z * hp[j];
+    } else {
+      const double p = gx[j], q = gh[j] + bh[j];
+      h[j] = sigmoid_d(p + q) * p + sigmoid_d(p - q) * hp[j];
+    }
+  }
+}
+
+int cell_planes(int cell) { return cell == LRN4J_CELL_LSTM ? 4 : cell == LRN4J_CELL_GRU ? 3 : 1; }
+
+// The reference step's backward against central differences of L = sum (w_h + w_o)*h + sum w_c*c, with
+// one sequence inactive: the gradients w.r.t. gx, gh, bh, h_prev and c_prev.
+void fd_cell_step(Checker& ck, int cell) {
+  const int64_t B = 3, H = 5, W = cell_planes(cell) * H, t = 2;
+  const bool lstm = cell == LRN4J_CELL_LSTM;
+  const std::vector<int32_t> len = {5, 2, 3};
+  auto gx = harness::random_vec(B * W, rng, -2.0f, 2.0f), gh = harness::random_vec(B * W, rng, -2.0f, 2.0f);
+  auto bh = harness::random_vec(H, rng), hp = harness::random_vec(B * H, rng), cp = harness::random_vec(B * H, rng);
+  auto wh = harness::random_vec(B * H, rng), wo = harness::random_vec(B * H, rng), wc = harness::random_vec(B * H, rng);
+
+  lrn4j_set_isa(LRN4J_ISA_SCALAR);
+  auto h = harness::poisoned(B * H), c = harness::poisoned(B * H);
+  lrn4j_cell_step_forward(cell, B, H, t, len.data(), gx.data(), W, gh.data(), W, bh.data(), hp.data(), H,
+                          cp.data(), H, h.data(), H, lstm ? c.data() : nullptr, H, nullptr, 0);
+  auto dh = wh, dc = wc;
+  auto dgx = harness::poisoned(B * W), dgh = harness::poisoned(B * W);
+  lrn4j_cell_step_backward(cell, B, H, t, len.data(), gx.data(), W, gh.data(), W, bh.data(), hp.data(), H,
+                           cp.data(), H, lstm ? c.data() : nullptr, H, wo.data(), H, dh.data(), H,
+                           lstm ? dc.data() : nullptr, H, dgx.data(), W, lstm ? nullptr : dgh.data(), W);
+  if (lstm) dgh = dgx;
+
+  auto gxd = to_double(gx), ghd = to_double(gh), bhd = to_double(bh), hpd = to_double(hp), cpd = to_double(cp);
+  std::vector<double> hd(B * H), cd(B * H);
+  auto forward = [&] {
+    for (int64_t b = 0; b < B; ++b) {
+      if (t >= len[b]) {
+        for (int64_t j = 0; j < H; ++j) hd[b * H + j] = hpd[b * H + j], cd[b * H + j] = cpd[b * H + j];
+      } else {
+        cell_step_d(cell, H, &gxd[b * W], &ghd[b * W], bhd.data(), &hpd[b * H], &cpd[b * H], &hd[b * H], &cd[b * H]);
+      }
+    }
+  };
+  auto loss = [&] {
+    forward();
+    double l = 0;
+    for (int64_t i = 0; i < B * H; ++i) l += (double(wh[i]) + wo[i]) * hd[i] + (lstm ? wc[i] * cd[i] : 0.0);
+    return l;
+  };
+  forward();
+  const std::string tag = fmt("cell %d", cell);
+  std::vector<float> hf(hd.begin(), hd.end()), cf(cd.begin(), cd.end());
+  ck.close(("fd cell forward h " + tag).c_str(), h.data(), hf.data(), h.size(), 1e-6, 1e-5);
+  if (lstm) ck.close(("fd cell forward c " + tag).c_str(), c.data(), cf.data(), c.size(), 1e-6, 1e-5);
+
+  auto numeric = [&](std::vector<double>& x) {
+    std::vector<float> g(x.size());
+    for (size_t i = 0; i < x.size(); ++i) g[i] = static_cast<float>(central_diff(x, i, loss));
+    return g;
+  };
+  const double abs_tol = 2e-5, rel_tol = 1e-4;
+  ck.close(("fd cell dgx " + tag).c_str(), dgx.data(), numeric(gxd).data(), dgx.size(), abs_tol, rel_tol);
+  ck.close(("fd cell dgh " + tag).c_str(), dgh.data(), numeric(ghd).data(), dgh.size(), abs_tol, rel_tol);
+  ck.close(("fd cell dh_prev " + tag).c_str(), dh.data(), numeric(hpd).data(), dh.size(), abs_tol, rel_tol);
+  if (lstm) ck.close(("fd cell dc_prev " + tag).c_str(), dc.data(), numeric(cpd).data(), dc.size(), abs_tol, rel_tol);
+  if (!lstm) {  // bh shifts gh's n (GRU) or only plane (ATR): its gradient is that plane summed over B
+    std::vector<float> dbh(H, 0.0f);
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t j = 0; j < H; ++j) dbh[j] += dgh[b * W + W - H + j];
+    ck.close(("fd cell dbh " + tag).c_str(), dbh.data(), numeric(bhd).data(), H, abs_tol, rel_tol);
+  }
+}
+
+// SRU forward in double on contiguous buffers; returns sum(w_h * h) + sum(w_last * c_last).
+double sru_loss_d(int64_t T, int64_t B, int64_t H, int64_t k, const std::vector<double>& u, const std::vector<double>& x,
+                  const std::vector<double>& v, const std::vector<double>& bias, const std::vector<double>& c0,
+                  const std::vector<int32_t>& len, int act, bool reverse, const std::vector<double>& w_h,
+                  const std::vector<double>& w_last, std::vector<double>* h_out = nullptr) {
+  double loss = 0.0;
+  if (h_out) h_out->assign(T * B * H, 0.0);
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t j = 0; j < H; ++j) {
+      double c = c0[b * H + j];
+      for (int64_t s = 0; s < T; ++s) {
+        const int64_t t = reverse ? T - 1 - s : s;
+        if (t >= len[b]) continue;
+        const double* row = u.data() + (t * B + b) * k * H;
+        const double f = sigmoid_d(row[H + j] + v[j] * c + bias[j]);
+        const double r = sigmoid_d(row[2 * H + j] + v[H + j] * c + bias[H + j]);
+        c = f * c + (1 - f) * row[j];
+        const double xh = k == 4 ? row[3 * H + j] : x[(t * B + b) * H + j];
+        const double h = r * (act == LRN4J_ACT_TANH ? std::tanh(c) : c) + (1 - r) * xh;
+        loss += w_h[(t * B + b) * H + j] * h;
+        if (h_out) (*h_out)[(t * B + b) * H + j] = h;
+      }
+      loss += w_last[b * H + j] * c;
+    }
+  }
+  return loss;
+}
+
+void fd_sru(Checker& ck, int64_t k, int act, bool reverse) {
+  const int64_t T = 5, B = 3, H = 4;
+  const std::vector<int32_t> len = {5, 2, 1};
+  auto u = harness::random_vec(T * B * k * H, rng, -2.0f, 2.0f), x = harness::random_vec(T * B * H, rng);
+  auto v = harness::random_vec(2 * H, rng), bias = harness::random_vec(2 * H, rng), c0 = harness::random_vec(B * H, rng);
+  auto w_h = harness::random_vec(T * B * H, rng), w_last = harness::random_vec(B * H, rng);
+  const float* xp = k == 3 ? x.data() : nullptr;
+
+  lrn4j_set_isa(LRN4J_ISA_SCALAR);
+  auto h = harness::poisoned(T * B * H), c = harness::poisoned(T * B * H), c_last = harness::poisoned(B * H);
+  lrn4j_sru_scan_forward(T, B, H, k, u.data(), k * H, xp, H, v.data(), bias.data(), c0.data(), len.data(), act,
+                         reverse, h.data(), H, c.data(), H, c_last.data());
+  auto du = harness::poisoned(T * B * k * H), dv = harness::poisoned(B * 2 * H), dc0 = harness::poisoned(B * H);
+  std::vector<float> dx(T * B * H, 0.0f);
+  lrn4j_sru_scan_backward(T, B, H, k, u.data(), k * H, xp, H, v.data(), bias.data(), c0.data(), len.data(), act,
+                          reverse, c.data(), H, w_h.data(), H, w_last.data(), du.data(), k * H,
+                          k == 3 ? dx.data() : nullptr, H, dv.data(), dc0.data());
+
+  auto ud = to_double(u), xd = to_double(x), vd = to_double(v), bd = to_double(bias), c0d = to_double(c0);
+  auto whd = to_double(w_h), wld = to_double(w_last);
+  std::vector<double> h_d;
+  sru_loss_d(T, B, H, k, ud, xd, vd, bd, c0d, len, act, reverse, whd, wld, &h_d);
+  std::vector<float> h_ref(h_d.begin(), h_d.end());
+  const std::string tag = fmt("k=%lld act=%d reverse=%d", (long long)k, act, reverse);
+  ck.close(("fd sru forward h " + tag).c_str(), h.data(), h_ref.data(), h.size(), 1e-5, 1e-5);
+
+  auto loss = [&] { return sru_loss_d(T, B, H, k, ud, xd, vd, bd, c0d, len, act, reverse, whd, wld); };
+  auto numeric = [&](std::vector<double>& p) {
+    std::vector<float> g(p.size());
+    for (size_t i = 0; i < p.size(); ++i) g[i] = static_cast<float>(central_diff(p, i, loss));
+    return g;
+  };
+  const double abs_tol = 2e-5, rel_tol = 1e-4;
+  ck.close(("fd sru du " + tag).c_str(), du.data(), numeric(ud).data(), du.size(), abs_tol, rel_tol);
+  if (k == 3) ck.close(("fd sru dx " + tag).c_str(), dx.data(), numeric(xd).data(), dx.size(), abs_tol, rel_tol);
+  ck.close(("fd sru dc0 " + tag).c_str(), dc0.data(), numeric(c0d).data(), dc0.size(), abs_tol, rel_tol);
+  // v: the B rows of dv summed; bias: the column sums of du's f and r planes.
+  std::vector<float> dv_sum(2 * H, 0.0f), db(2 * H, 0.0f);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t j = 0; j < 2 * H; ++j) dv_sum[j] += dv[b * 2 * H + j];
+  for (int64_t row = 0; row < T * B; ++row)
+    for (int64_t j = 0; j < 2 * H; ++j) db[j] += du[row * k * H + H + j];
+  ck.close(("fd sru dv " + tag).c_str(), dv_sum.data(), numeric(vd).data(), 2 * H, abs_tol, rel_tol);
+  ck.close(("fd sru dbias " + tag).c_str(), db.data(), numeric(bd).data(), 2 * H, abs_tol, rel_tol);
 }
 
 // ---- library state and the CUDA bridge ----------------------------------------------------------------
@@ -465,6 +623,143 @@ void check_scans(Checker& ck) {
   }
 }
 
+// LSTM / GRU / ATR steps: AVX2 against the scalar reference on odd sizes and strides, one sequence
+// inactive where there are several, optional inputs absent in some cases; backward in place on dh and dc.
+void check_cell_step(Checker& ck, int cell, int64_t B, int64_t H, int64_t pad, int variant) {
+  const bool lstm = cell == LRN4J_CELL_LSTM;
+  const int64_t W = cell_planes(cell) * H, S = lstm ? 2 * H : H, t = 3;
+  const bool with_prev = variant % 3 != 0, with_bh = variant % 2 == 0, with_last = variant % 4 != 1;
+  const bool with_lengths = variant % 5 != 2, with_dout = variant % 3 != 2;
+  const std::string tag = fmt("cell=%d B=%lld H=%lld pad=%lld variant=%d", cell, (long long)B, (long long)H,
+                              (long long)pad, variant);
+  const Mat gx = Mat::random(B, W, W + pad, -3.0f, 3.0f), gh = Mat::random(B, W, W + 2 * pad, -3.0f, 3.0f);
+  const Mat hp = Mat::random(B, H, H + pad), cp = Mat::random(B, H, H + 3 * pad);
+  const auto bh = harness::random_vec(H, rng);
+  std::vector<int32_t> len(B);
+  for (int64_t b = 0; b < B; ++b) len[b] = b % 3 == 1 ? 2 : 4;  // t = 3: sequences 1, 4, ... are inactive
+  const int32_t* lenp = with_lengths ? len.data() : nullptr;
+  const float* hpp = with_prev ? hp.data() : nullptr;
+  const float* cpp = with_prev ? cp.data() : nullptr;
+  const float* bhp = with_bh ? bh.data() : nullptr;
+
+  struct Fwd {
+    Mat h, c, last;
+  };
+  const Fwd f0{Mat::poisoned(B, H, H + pad), Mat::poisoned(B, H, H + 2 * pad), Mat::poisoned(B, S, S + pad)};
+  auto [fref, fgot] = both(f0, [&](Fwd& f) {
+    lrn4j_cell_step_forward(cell, B, H, t, lenp, gx.data(), gx.ld, gh.data(), gh.ld, bhp, hpp, hp.ld, cpp, cp.ld,
+                            f.h.data(), f.h.ld, lstm ? f.c.data() : nullptr, f.c.ld,
+                            with_last ? f.last.data() : nullptr, f.last.ld);
+  });
+  compare(ck, "cell forward h " + tag, fgot.h, fref.h, 1e-6, 1e-5);
+  if (lstm) compare(ck, "cell forward c " + tag, fgot.c, fref.c, 1e-6, 1e-5);
+  if (with_last) compare(ck, "cell forward last " + tag, fgot.last, fref.last, 1e-6, 1e-5);
+
+  const Mat dout = Mat::random(B, H, H + pad);
+  struct Bwd {
+    Mat dh, dc, dgx, dgh;
+  };
+  const Bwd b0{Mat::random(B, H, H + 2 * pad), Mat::random(B, H, H + pad), Mat::poisoned(B, W, W + pad),
+               Mat::poisoned(B, W, W + 3 * pad)};
+  auto [bref, bgot] = both(b0, [&](Bwd& b) {
+    lrn4j_cell_step_backward(cell, B, H, t, lenp, gx.data(), gx.ld, gh.data(), gh.ld, bhp, hpp, hp.ld, cpp, cp.ld,
+                             lstm ? fref.c.data() : nullptr, fref.c.ld, with_dout ? dout.data() : nullptr, dout.ld,
+                             b.dh.data(), b.dh.ld, lstm ? b.dc.data() : nullptr, b.dc.ld, b.dgx.data(), b.dgx.ld,
+                             lstm ? nullptr : b.dgh.data(), b.dgh.ld);
+  });
+  compare(ck, "cell backward dh " + tag, bgot.dh, bref.dh, 1e-5, 1e-4);
+  if (lstm) compare(ck, "cell backward dc " + tag, bgot.dc, bref.dc, 1e-5, 1e-4);
+  compare(ck, "cell backward dgx " + tag, bgot.dgx, bref.dgx, 1e-5, 1e-4);
+  if (!lstm) compare(ck, "cell backward dgh " + tag, bgot.dgh, bref.dgh, 1e-5, 1e-4);
+}
+
+void check_cell_steps(Checker& ck) {
+  int config = 0;
+  for (int cell : {LRN4J_CELL_LSTM, LRN4J_CELL_GRU, LRN4J_CELL_ATR}) {
+    for (int64_t B : {1, 3, 8}) {
+      for (int64_t H : {1, 7, 8, 9, 33, 129, 300}) {
+        for (int variant = 0; variant < 4; ++variant) {
+          const int c = config++;
+          check_cell_step(ck, cell, B, H, (c % 3) * 3, c % 20);
+        }
+      }
+    }
+  }
+}
+
+struct SruCase {
+  int64_t T, B, H, k, pad;
+  int act;
+  bool reverse, ragged, with_c0, with_dh, with_last;
+};
+
+void check_sru(Checker& ck, const SruCase& s) {
+  const int64_t T = s.T, B = s.B, H = s.H, k = s.k;
+  const std::string tag = fmt("T=%lld B=%lld H=%lld k=%lld pad=%lld act=%d rev=%d ragged=%d c0=%d dh=%d last=%d",
+                              (long long)T, (long long)B, (long long)H, (long long)k, (long long)s.pad, s.act,
+                              s.reverse, s.ragged, s.with_c0, s.with_dh, s.with_last);
+  const Mat u = Mat::random(T * B, k * H, k * H + s.pad, -2.0f, 2.0f);
+  const Mat x = Mat::random(T * B, H, H + 2 * s.pad);
+  const auto v = harness::random_vec(2 * H, rng), bias = harness::random_vec(2 * H, rng);
+  const auto c0 = harness::random_vec(B * H, rng);
+  std::vector<int32_t> len(B);
+  std::uniform_int_distribution<int32_t> pick(1, static_cast<int32_t>(T));
+  for (auto& l : len) l = pick(rng);
+  len[0] = static_cast<int32_t>(T);
+  if (B > 1) len[1] = 1;
+  const float* xp = k == 3 ? x.data() : nullptr;
+  const float* c0p = s.with_c0 ? c0.data() : nullptr;
+  const int32_t* lenp = s.ragged ? len.data() : nullptr;
+
+  struct Fwd {
+    Mat h, c;
+    std::vector<float> last;
+  };
+  const Fwd f0{Mat::poisoned(T * B, H, H + s.pad), Mat::poisoned(T * B, H, H + 3 * s.pad), harness::poisoned(B * H)};
+  auto [fref, fgot] = both(f0, [&](Fwd& f) {
+    lrn4j_sru_scan_forward(T, B, H, k, u.data(), u.ld, xp, x.ld, v.data(), bias.data(), c0p, lenp, s.act, s.reverse,
+                           f.h.data(), f.h.ld, f.c.data(), f.c.ld, s.with_last ? f.last.data() : nullptr);
+  });
+  compare(ck, "sru forward h " + tag, fgot.h, fref.h, 2e-6, 1e-5);
+  compare(ck, "sru forward c " + tag, fgot.c, fref.c, 2e-6, 1e-5);
+  if (s.with_last) compare_vec(ck, "sru forward c_last " + tag, fgot.last, fref.last, 2e-6, 1e-5);
+
+  const Mat dh = Mat::random(T * B, H, H + 2 * s.pad);
+  const auto dc_last = harness::random_vec(B * H, rng);
+  struct Bwd {
+    Mat du, dx;
+    std::vector<float> dv, dc0;
+  };
+  const Bwd b0{Mat::poisoned(T * B, k * H, k * H + s.pad), Mat::random(T * B, H, H + s.pad),
+               harness::poisoned(B * 2 * H), harness::poisoned(B * H)};
+  auto [bref, bgot] = both(b0, [&](Bwd& b) {
+    lrn4j_sru_scan_backward(T, B, H, k, u.data(), u.ld, xp, x.ld, v.data(), bias.data(), c0p, lenp, s.act, s.reverse,
+                            fref.c.data(), fref.c.ld, s.with_dh ? dh.data() : nullptr, dh.ld,
+                            s.with_last ? dc_last.data() : nullptr, b.du.data(), b.du.ld,
+                            k == 3 ? b.dx.data() : nullptr, b.dx.ld, b.dv.data(), s.with_c0 ? b.dc0.data() : nullptr);
+  });
+  compare(ck, "sru backward du " + tag, bgot.du, bref.du, 1e-5, 1e-4);
+  if (k == 3) compare(ck, "sru backward dx " + tag, bgot.dx, bref.dx, 1e-5, 1e-4);
+  compare_vec(ck, "sru backward dv " + tag, bgot.dv, bref.dv, 1e-5 * (1 + T / 8.0), 1e-4);
+  if (s.with_c0) compare_vec(ck, "sru backward dc0 " + tag, bgot.dc0, bref.dc0, 1e-5, 1e-4);
+}
+
+void check_srus(Checker& ck) {
+  int config = 0;
+  for (int64_t T : {1, 2, 7, 33}) {
+    for (int64_t B : {1, 3, 8}) {
+      for (int64_t H : {1, 7, 8, 9, 33, 129}) {
+        for (int opts = 0; opts < 8; ++opts) {
+          const int c = config++;
+          const SruCase s{T, B, H, c % 2 == 0 ? 3 : 4, (c % 3) * 5, opts & 1 ? LRN4J_ACT_IDENTITY : LRN4J_ACT_TANH,
+                          (opts & 2) != 0, (opts & 4) != 0, c % 3 != 0, c % 5 != 0, c % 7 != 0};
+          check_sru(ck, s);
+        }
+      }
+    }
+  }
+}
+
 void check_layer_norm(Checker& ck, int64_t m, int64_t groups, int64_t gs, int64_t pad, bool affine, bool in_place) {
   const int64_t n = groups * gs;
   const float eps = 1e-5f;
@@ -571,6 +866,44 @@ void check_determinism(Checker& ck) {
   });
 
   {
+    // SRU scan and an LSTM step, whose work splits into chunks and blocks.
+    const int64_t k = 4, W = k * H;
+    const Mat u = Mat::random(T * B, W, W, -2.0f, 2.0f);
+    const auto v = harness::random_vec(2 * H, rng), bias = harness::random_vec(2 * H, rng);
+    auto c = harness::poisoned(T * B * H);
+    check_threads_bitwise(ck, "sru forward", 2 * T * B * H, [&] {
+      auto out = harness::poisoned(2 * T * B * H);
+      lrn4j_sru_scan_forward(T, B, H, k, u.data(), W, nullptr, 0, v.data(), bias.data(), h0.data(), len.data(),
+                             LRN4J_ACT_TANH, 0, out.data(), H, out.data() + T * B * H, H, nullptr);
+      return out;
+    });
+    lrn4j_sru_scan_forward(T, B, H, k, u.data(), W, nullptr, 0, v.data(), bias.data(), h0.data(), len.data(),
+                           LRN4J_ACT_TANH, 0, harness::poisoned(T * B * H).data(), H, c.data(), H, nullptr);
+    check_threads_bitwise(ck, "sru backward", T * B * W + 3 * B * H, [&] {
+      auto out = harness::poisoned(T * B * W + 3 * B * H);
+      lrn4j_sru_scan_backward(T, B, H, k, u.data(), W, nullptr, 0, v.data(), bias.data(), h0.data(), len.data(),
+                              LRN4J_ACT_TANH, 0, c.data(), H, dhs.data(), H, nullptr, out.data(), W, nullptr, 0,
+                              out.data() + T * B * W, out.data() + T * B * W + 2 * B * H);
+      return out;
+    });
+    const int64_t G = 4 * H, rows = 64;
+    const Mat gx = Mat::random(rows, G, G, -2.0f, 2.0f), gh = Mat::random(rows, G, G, -2.0f, 2.0f);
+    const auto hp = harness::random_vec(rows * H, rng), cp = harness::random_vec(rows * H, rng);
+    check_threads_bitwise(ck, "lstm step", rows * H * 2 + rows * G, [&] {
+      std::vector<float> out(rows * H * 2 + rows * G);
+      float* hh = out.data();
+      float* cc = hh + rows * H;
+      float* dgx = cc + rows * H;
+      lrn4j_cell_step_forward(LRN4J_CELL_LSTM, rows, H, 0, nullptr, gx.data(), G, gh.data(), G, nullptr, hp.data(), H,
+                              cp.data(), H, hh, H, cc, H, nullptr, 0);
+      std::vector<float> dh(hp), dc(cp);
+      lrn4j_cell_step_backward(LRN4J_CELL_LSTM, rows, H, 0, nullptr, gx.data(), G, gh.data(), G, nullptr, hp.data(),
+                               H, cp.data(), H, cc, H, nullptr, 0, dh.data(), H, dc.data(), H, dgx, G, nullptr, 0);
+      return out;
+    });
+  }
+
+  {
     const int64_t rows = 300, classes = 777;
     const Mat logits = Mat::random(rows, classes, classes, -5.0f, 5.0f);
     std::vector<int32_t> t(rows);
@@ -621,6 +954,12 @@ int main() {
     for (bool reverse : {false, true}) fd_scan(ck, act, reverse);
   }
   fd_layer_norm(ck);
+  for (int cell : {LRN4J_CELL_LSTM, LRN4J_CELL_GRU, LRN4J_CELL_ATR}) fd_cell_step(ck, cell);
+  for (int64_t k : {3, 4}) {
+    for (int act : {LRN4J_ACT_TANH, LRN4J_ACT_IDENTITY}) {
+      for (bool reverse : {false, true}) fd_sru(ck, k, act, reverse);
+    }
+  }
 
   if (!have_avx2) {
     if (ck.failures) return ck.exit_code("test_cpu_kernels");
@@ -630,6 +969,8 @@ int main() {
   check_gemms(ck);
   check_col_sums(ck);
   check_scans(ck);
+  check_cell_steps(ck);
+  check_srus(ck);
   check_layer_norms(ck);
   check_softmax_xent(ck);
   check_embedding(ck);

@@ -491,6 +491,166 @@ void check_optimizers(Checker& ck, bool quick = false) {
   }
 }
 
+// LSTM / GRU / ATR steps against the CPU reference: forward, then backward (dh and dc in place) from the
+// reference forward's c; one sequence in three inactive, optional inputs absent in some variants.
+void check_cell_steps(Checker& ck) {
+  std::mt19937 rng(17);
+  int config = 0;
+  for (int cell : {LRN4J_CELL_LSTM, LRN4J_CELL_GRU, LRN4J_CELL_ATR}) {
+    for (int64_t batch : {1, 3, 8, 70}) {
+      for (int64_t hidden : {1, 7, 33, 129, 300}) {
+        const int variant = config++ % 12;
+        const bool lstm = cell == LRN4J_CELL_LSTM;
+        const int64_t planes = lstm ? 4 : cell == LRN4J_CELL_GRU ? 3 : 1, width = planes * hidden;
+        const int64_t state = lstm ? 2 * hidden : hidden, pad = variant % 3 == 0 ? 0 : 3, t = 3;
+        const int64_t ldg = width + pad, ldh = hidden + 2 * pad, ldl = state + pad;
+        const bool with_prev = variant % 3 != 1, with_bh = variant % 2 == 0, with_last = variant % 4 != 3;
+        const bool with_lengths = variant % 5 != 4, with_dout = variant % 3 != 2;
+        const auto gx = random_vec(static_cast<size_t>(batch * ldg), rng, -3.0f, 3.0f);
+        const auto gh = random_vec(static_cast<size_t>(batch * ldg), rng, -3.0f, 3.0f);
+        const auto hp = random_vec(static_cast<size_t>(batch * ldh), rng);
+        const auto cp = random_vec(static_cast<size_t>(batch * ldh), rng);
+        const auto bh = random_vec(static_cast<size_t>(hidden), rng);
+        std::vector<int32_t> lengths(static_cast<size_t>(batch));
+        for (int64_t b = 0; b < batch; ++b) lengths[b] = b % 3 == 1 ? 2 : 4;
+        char what[160];
+        std::snprintf(what, sizeof what, "cell=%d B=%lld H=%lld variant=%d", cell, static_cast<long long>(batch),
+                      static_cast<long long>(hidden), variant);
+        const std::string ctx(what);
+        const Tol tol{2e-6, 1e-5};
+
+        const auto h0 = poisoned(static_cast<size_t>(batch * ldh)), last0 = poisoned(static_cast<size_t>(batch * ldl));
+        auto h_want = h0, c_want = h0, last_want = last0;
+        lrn4j_cell_step_forward(cell, batch, hidden, t, with_lengths ? lengths.data() : nullptr, gx.data(), ldg,
+                                gh.data(), ldg, data_if(bh, with_bh), data_if(hp, with_prev), ldh,
+                                data_if(cp, with_prev), ldh, h_want.data(), ldh, lstm ? c_want.data() : nullptr, ldh,
+                                data_if(last_want, with_last), ldl);
+        DeviceBuffer<float> dgx_in(gx), dgh_in(gh), dhp(hp), dcp(cp), dbh(bh), dh(h0), dc(h0), dlast(last0);
+        DeviceBuffer<int32_t> dlen(lengths);
+        CUDA_OK(lrn4j_cuda_cell_step_forward(cell, batch, hidden, t, dlen.get_if(with_lengths), dgx_in.get(), ldg,
+                                             dgh_in.get(), ldg, dbh.get_if(with_bh), dhp.get_if(with_prev), ldh,
+                                             dcp.get_if(with_prev), ldh, dh.get(), ldh, lstm ? dc.get() : nullptr, ldh,
+                                             dlast.get_if(with_last), ldl, nullptr));
+        CUDA_OK(cudaStreamSynchronize(nullptr));
+        check_matrix(ck, "cell_step_forward h " + ctx, h0, dh.download(), h_want, batch, hidden, ldh, tol);
+        if (lstm) check_matrix(ck, "cell_step_forward c " + ctx, h0, dc.download(), c_want, batch, hidden, ldh, tol);
+        if (with_last) {
+          check_matrix(ck, "cell_step_forward last " + ctx, last0, dlast.download(), last_want, batch, state, ldl, tol);
+        }
+
+        const auto dout = random_vec(static_cast<size_t>(batch * ldh), rng);
+        const auto dh0 = random_vec(static_cast<size_t>(batch * ldh), rng);
+        const auto dc0 = random_vec(static_cast<size_t>(batch * ldh), rng);
+        const auto dg0 = poisoned(static_cast<size_t>(batch * ldg));
+        auto dh_want = dh0, dc_want = dc0, dgx_want = dg0, dgh_want = dg0;
+        lrn4j_cell_step_backward(cell, batch, hidden, t, with_lengths ? lengths.data() : nullptr, gx.data(), ldg,
+                                 gh.data(), ldg, data_if(bh, with_bh), data_if(hp, with_prev), ldh,
+                                 data_if(cp, with_prev), ldh, lstm ? c_want.data() : nullptr, ldh,
+                                 data_if(dout, with_dout), ldh, dh_want.data(), ldh, lstm ? dc_want.data() : nullptr,
+                                 ldh, dgx_want.data(), ldg, lstm ? nullptr : dgh_want.data(), ldg);
+        DeviceBuffer<float> dc_ref(c_want), ddout(dout), ddh(dh0), ddc(dc0), ddgx(dg0), ddgh(dg0);
+        CUDA_OK(lrn4j_cuda_cell_step_backward(cell, batch, hidden, t, dlen.get_if(with_lengths), dgx_in.get(), ldg,
+                                              dgh_in.get(), ldg, dbh.get_if(with_bh), dhp.get_if(with_prev), ldh,
+                                              dcp.get_if(with_prev), ldh, lstm ? dc_ref.get() : nullptr, ldh,
+                                              ddout.get_if(with_dout), ldh, ddh.get(), ldh, lstm ? ddc.get() : nullptr,
+                                              ldh, ddgx.get(), ldg, lstm ? nullptr : ddgh.get(), ldg, nullptr));
+        CUDA_OK(cudaStreamSynchronize(nullptr));
+        const Tol btol{1e-5, 1e-4};
+        check_matrix(ck, "cell_step_backward dh " + ctx, dh0, ddh.download(), dh_want, batch, hidden, ldh, btol);
+        if (lstm) check_matrix(ck, "cell_step_backward dc " + ctx, dc0, ddc.download(), dc_want, batch, hidden, ldh, btol);
+        check_matrix(ck, "cell_step_backward dgx " + ctx, dg0, ddgx.download(), dgx_want, batch, width, ldg, btol);
+        if (!lstm) {
+          check_matrix(ck, "cell_step_backward dgh " + ctx, dg0, ddgh.download(), dgh_want, batch, width, ldg, btol);
+        }
+      }
+    }
+  }
+}
+
+// The SRU scan against the CPU reference: forward, then backward fed with the reference forward's states.
+void check_sru(Checker& ck) {
+  std::mt19937 rng(19);
+  std::uniform_int_distribution<int> coin(0, 1);
+  for (int64_t t_len : {1, 2, 7, 33})
+    for (int64_t batch : {1, 3, 8})
+      for (int64_t hidden : {1, 7, 9, 33, 129})
+        for (int64_t k : {3, 4})
+          for (int act : {LRN4J_ACT_TANH, LRN4J_ACT_IDENTITY}) {
+            const int reverse = coin(rng), ragged = coin(rng), with_c0 = coin(rng), with_dh = coin(rng),
+                      with_last = coin(rng);
+            const int64_t pad = coin(rng) * 5, rows = t_len * batch;
+            const int64_t ldu = k * hidden + pad, ldx = hidden + 2 * pad, ldh = hidden + pad, ldc = hidden + 3 * pad;
+            const auto u = random_vec(static_cast<size_t>(rows * ldu), rng, -2.0f, 2.0f);
+            const auto x = random_vec(static_cast<size_t>(rows * ldx), rng);
+            const auto v = random_vec(static_cast<size_t>(2 * hidden), rng);
+            const auto bias = random_vec(static_cast<size_t>(2 * hidden), rng);
+            const auto c0 = random_vec(static_cast<size_t>(batch * hidden), rng);
+            std::vector<int32_t> lengths(static_cast<size_t>(batch));
+            std::uniform_int_distribution<int32_t> len_dist(1, static_cast<int32_t>(t_len));
+            for (auto& l : lengths) l = len_dist(rng);
+            lengths[0] = static_cast<int32_t>(t_len);
+            char what[200];
+            std::snprintf(what, sizeof what, "sru T=%lld B=%lld H=%lld k=%lld act=%d reverse=%d ragged=%d c0=%d",
+                          static_cast<long long>(t_len), static_cast<long long>(batch), static_cast<long long>(hidden),
+                          static_cast<long long>(k), act, reverse, ragged, with_c0);
+            const std::string ctx(what);
+            const Tol tol{2e-5 + 2e-6 * static_cast<double>(t_len), 1e-4};
+            const float* xp = k == 3 ? x.data() : nullptr;
+
+            const auto h0 = poisoned(static_cast<size_t>(rows * ldh)), cs0 = poisoned(static_cast<size_t>(rows * ldc));
+            const auto last0 = poisoned(static_cast<size_t>(batch * hidden));
+            auto h_want = h0, c_want = cs0, last_want = last0;
+            lrn4j_sru_scan_forward(t_len, batch, hidden, k, u.data(), ldu, xp, ldx, v.data(), bias.data(),
+                                   data_if(c0, with_c0), ragged ? lengths.data() : nullptr, act, reverse,
+                                   h_want.data(), ldh, c_want.data(), ldc, data_if(last_want, with_last));
+            DeviceBuffer<float> du_in(u), dx_in(x), dv_in(v), dbias(bias), dc0_in(c0), dh(h0), dc(cs0), dlast(last0);
+            DeviceBuffer<int32_t> dlen(lengths);
+            CUDA_OK(lrn4j_cuda_sru_scan_forward(t_len, batch, hidden, k, du_in.get(), ldu, k == 3 ? dx_in.get() : nullptr,
+                                                ldx, dv_in.get(), dbias.get(), dc0_in.get_if(with_c0),
+                                                dlen.get_if(ragged), act, reverse, dh.get(), ldh, dc.get(), ldc,
+                                                dlast.get_if(with_last), nullptr));
+            CUDA_OK(cudaStreamSynchronize(nullptr));
+            check_matrix(ck, "sru_forward h " + ctx, h0, dh.download(), h_want, rows, hidden, ldh, tol);
+            check_matrix(ck, "sru_forward c " + ctx, cs0, dc.download(), c_want, rows, hidden, ldc, tol);
+            if (with_last) {
+              check_matrix(ck, "sru_forward c_last " + ctx, last0, dlast.download(), last_want, 1, batch * hidden,
+                           batch * hidden, tol);
+            }
+
+            const int64_t lddu = k * hidden + pad, lddx = hidden + pad;
+            const auto grad_h = random_vec(static_cast<size_t>(rows * ldh), rng);
+            const auto grad_last = random_vec(static_cast<size_t>(batch * hidden), rng);
+            const auto du0 = poisoned(static_cast<size_t>(rows * lddu));
+            const auto dx0 = random_vec(static_cast<size_t>(rows * lddx), rng);
+            const auto dv0 = poisoned(static_cast<size_t>(batch * 2 * hidden));
+            const auto dcz0 = poisoned(static_cast<size_t>(batch * hidden));
+            auto du_want = du0, dx_want = dx0, dv_want = dv0, dcz_want = dcz0;
+            lrn4j_sru_scan_backward(t_len, batch, hidden, k, u.data(), ldu, xp, ldx, v.data(), bias.data(),
+                                    data_if(c0, with_c0), ragged ? lengths.data() : nullptr, act, reverse,
+                                    c_want.data(), ldc, data_if(grad_h, with_dh), ldh, data_if(grad_last, with_last),
+                                    du_want.data(), lddu, k == 3 ? dx_want.data() : nullptr, lddx, dv_want.data(),
+                                    data_if(dcz_want, with_c0));
+            DeviceBuffer<float> dc_ref(c_want), dgrad_h(grad_h), dgrad_last(grad_last), ddu(du0), ddx(dx0), ddv(dv0),
+                ddcz(dcz0);
+            CUDA_OK(lrn4j_cuda_sru_scan_backward(t_len, batch, hidden, k, du_in.get(), ldu,
+                                                 k == 3 ? dx_in.get() : nullptr, ldx, dv_in.get(), dbias.get(),
+                                                 dc0_in.get_if(with_c0), dlen.get_if(ragged), act, reverse,
+                                                 dc_ref.get(), ldc, dgrad_h.get_if(with_dh), ldh,
+                                                 dgrad_last.get_if(with_last), ddu.get(), lddu,
+                                                 k == 3 ? ddx.get() : nullptr, lddx, ddv.get(), ddcz.get_if(with_c0),
+                                                 nullptr));
+            CUDA_OK(cudaStreamSynchronize(nullptr));
+            check_matrix(ck, "sru_backward du " + ctx, du0, ddu.download(), du_want, rows, k * hidden, lddu, tol);
+            if (k == 3) check_matrix(ck, "sru_backward dx " + ctx, dx0, ddx.download(), dx_want, rows, hidden, lddx, tol);
+            check_matrix(ck, "sru_backward dv " + ctx, dv0, ddv.download(), dv_want, 1, batch * 2 * hidden,
+                         batch * 2 * hidden, {tol.abs * (1 + t_len / 8.0), tol.rel});
+            if (with_c0) {
+              check_matrix(ck, "sru_backward dc0 " + ctx, dcz0, ddcz.download(), dcz_want, 1, batch * hidden,
+                           batch * hidden, tol);
+            }
+          }
+}
+
 }  // namespace
 
 // With --quick, only run_quick's cases.
@@ -609,5 +769,7 @@ int main(int argc, char** argv) {
   check_softmax_xent(p.ck);
   check_embedding(p.ck);
   check_optimizers(p.ck);
+  check_cell_steps(p.ck);
+  check_sru(p.ck);
   return p.ck.exit_code("test_cuda_kernels");
 }

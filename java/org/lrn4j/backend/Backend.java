@@ -73,12 +73,19 @@ public abstract class Backend {
 
     /** out[j] (+)= Σ_i a[i, j] over m rows and n columns: the bias gradient (see lrn4j_col_sum). */
     public final void colSum(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out) {
+        colSum(m, n, a, aOffset, lda, accumulate, out, 0);
+    }
+
+    /** As {@link #colSum(int, int, Tensor, long, int, boolean, Tensor)}, into the n elements of out at outOffset. */
+    public final void colSum(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out,
+                             long outOffset) {
         nonNegative("m", m);
         nonNegative("n", n);
         DType dt = floating("out", out);
         matrix("a", a, dt, aOffset, m, n, lda);
-        matrix("out", out, dt, 0, 1, n, n);
-        colSumImpl(m, n, a, aOffset, lda, accumulate, out);
+        matrix("out", out, dt, outOffset, 1, n, n);
+        disjoint("out", out, outOffset, 1, n, n, "a", a, aOffset, m, n, lda);
+        colSumImpl(m, n, a, aOffset, lda, accumulate, out, outOffset);
     }
 
     // ---- optimizer steps ---------------------------------------------------------------------------
@@ -342,6 +349,334 @@ public abstract class Backend {
         }
     }
 
+    // ---- LSTM, GRU and ATR steps --------------------------------------------------------------------
+
+    /**
+     * One time step of an LSTM, GRU or ATR layer for all sequences, the pointwise part after the recurrent
+     * GEMM (see lrn4j_cell_step_forward). gx, gh: [batch, G·hidden] views, the input and the recurrent part
+     * of the gates (G = {@link Cell#planes()}); bh (GRU, ATR; null for zeros, and for the LSTM): hidden
+     * values at bhOffset; hPrev and cPrev (null: zeros; cPrev for the LSTM only): [batch, hidden], the state
+     * before the step; outputs h and, for the LSTM, c (null for the others): [batch, hidden]; last
+     * (nullable): a second output [batch, S] for the same state, h then c (S = 2·hidden for the LSTM, else
+     * hidden). lengths (nullable): INT32, batch values; sequence b takes part in the step when
+     * {@code step < lengths[b]}, and otherwise carries its state.
+     */
+    public final void cellStepForward(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                      Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                      Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                                      Tensor cPrev, long cPrevOffset, int ldcp, Tensor h, long hOffset, int ldh,
+                                      Tensor c, long cOffset, int ldc, Tensor last, long lastOffset, int ldLast) {
+        DType dt = checkStep(cell, batch, hidden, step, lengths, gx, gxOffset, ldgx, gh, ghOffset, ldgh, bh,
+                bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp);
+        long w = (long) cell.planes() * hidden;
+        matrix("h", h, dt, hOffset, batch, hidden, ldh);
+        stepOutput("h", h, hOffset, batch, hidden, ldh, hidden, w, gx, gxOffset, ldgx, gh, ghOffset, ldgh, bh,
+                bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp);
+        lstmOnly(cell, "c", c);
+        if (cell.hasCellState()) {
+            matrix("c", c, dt, cOffset, batch, hidden, ldc);
+            stepOutput("c", c, cOffset, batch, hidden, ldc, hidden, w, gx, gxOffset, ldgx, gh, ghOffset, ldgh, bh,
+                    bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp);
+            disjoint("c", c, cOffset, batch, hidden, ldc, "h", h, hOffset, batch, hidden, ldh);
+        }
+        if (last != null) {
+            long s = cell.hasCellState() ? 2L * hidden : hidden;
+            matrix("last", last, dt, lastOffset, batch, s, ldLast);
+            stepOutput("last", last, lastOffset, batch, s, ldLast, hidden, w, gx, gxOffset, ldgx, gh, ghOffset,
+                    ldgh, bh, bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp);
+            disjoint("last", last, lastOffset, batch, s, ldLast, "h", h, hOffset, batch, hidden, ldh);
+            if (c != null) {
+                disjoint("last", last, lastOffset, batch, s, ldLast, "c", c, cOffset, batch, hidden, ldc);
+            }
+        }
+        cellStepForwardImpl(cell, batch, hidden, step, lengths, gx, gxOffset, ldgx, gh, ghOffset, ldgh, bh, bhOffset,
+                hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp, h, hOffset, ldh, c, cOffset, ldc,
+                last, lastOffset, ldLast);
+    }
+
+    /**
+     * Backward of one {@link #cellStepForward} call (see lrn4j_cell_step_backward); the gates are recomputed.
+     * cell .. cPrev: as in the forward call; c: the LSTM's c after the step (null for the others); dhOut
+     * (nullable): the gradient w.r.t. h from outside the recurrence. dh, in place: in, the gradient w.r.t. h
+     * after the step from the later steps; out, the part of the gradient w.r.t. hPrev that does not pass
+     * through gh (the caller adds dgh·Uᵀ). dc (LSTM only, in place): w.r.t. c after the step, then w.r.t.
+     * cPrev. Outputs dgx and dgh (GRU and ATR; null for the LSTM, whose dgh equals dgx): [batch, G·hidden].
+     */
+    public final void cellStepBackward(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                       Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                       Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                                       Tensor cPrev, long cPrevOffset, int ldcp, Tensor c, long cOffset, int ldc,
+                                       Tensor dhOut, long dhOutOffset, int lddo, Tensor dh, long dhOffset, int lddh,
+                                       Tensor dc, long dcOffset, int lddc, Tensor dgx, long dgxOffset, int lddgx,
+                                       Tensor dgh, long dghOffset, int lddgh) {
+        DType dt = checkStep(cell, batch, hidden, step, lengths, gx, gxOffset, ldgx, gh, ghOffset, ldgh, bh,
+                bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp);
+        long w = (long) cell.planes() * hidden;
+        lstmOnly(cell, "c", c);
+        lstmOnly(cell, "dc", dc);
+        if (cell.hasCellState()) {
+            Tensor.require(c, "c");
+            Tensor.require(dc, "dc");
+            matrix("c", c, dt, cOffset, batch, hidden, ldc);
+            matrix("dc", dc, dt, dcOffset, batch, hidden, lddc);
+        }
+        if (dhOut != null) {
+            matrix("dhOut", dhOut, dt, dhOutOffset, batch, hidden, lddo);
+        }
+        matrix("dh", dh, dt, dhOffset, batch, hidden, lddh);
+        matrix("dgx", dgx, dt, dgxOffset, batch, w, lddgx);
+        if (cell.hasCellState()) {
+            if (dgh != null) {
+                throw new IllegalArgumentException("dgh must be null for the LSTM (its gradient w.r.t. gh is dgx)");
+            }
+        } else {
+            matrix("dgh", dgh, dt, dghOffset, batch, w, lddgh);
+        }
+        // Outputs (dh and dc in place) against every input and against each other.
+        String[] outNames = {"dh", "dc", "dgx", "dgh"};
+        Tensor[] outs = {dh, dc, dgx, dgh};
+        long[] outOffsets = {dhOffset, dcOffset, dgxOffset, dghOffset};
+        long[] outCols = {hidden, hidden, w, w};
+        int[] outLds = {lddh, lddc, lddgx, lddgh};
+        for (int i = 0; i < outs.length; i++) {
+            if (outs[i] == null) {
+                continue;
+            }
+            stepOutput(outNames[i], outs[i], outOffsets[i], batch, outCols[i], outLds[i], hidden, w, gx, gxOffset,
+                    ldgx, gh, ghOffset, ldgh, bh, bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp);
+            if (c != null) {
+                disjoint(outNames[i], outs[i], outOffsets[i], batch, outCols[i], outLds[i], "c", c, cOffset, batch,
+                        hidden, ldc);
+            }
+            if (dhOut != null) {
+                disjoint(outNames[i], outs[i], outOffsets[i], batch, outCols[i], outLds[i], "dhOut", dhOut,
+                        dhOutOffset, batch, hidden, lddo);
+            }
+            for (int j = 0; j < i; j++) {
+                if (outs[j] != null) {
+                    disjoint(outNames[i], outs[i], outOffsets[i], batch, outCols[i], outLds[i], outNames[j], outs[j],
+                            outOffsets[j], batch, outCols[j], outLds[j]);
+                }
+            }
+        }
+        cellStepBackwardImpl(cell, batch, hidden, step, lengths, gx, gxOffset, ldgx, gh, ghOffset, ldgh, bh,
+                bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp, c, cOffset, ldc, dhOut, dhOutOffset,
+                lddo, dh, dhOffset, lddh, dc, dcOffset, lddc, dgx, dgxOffset, lddgx, dgh, dghOffset, lddgh);
+    }
+
+    /** The inputs both step kernels share; returns the element type of the call. */
+    private DType checkStep(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                            Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                            Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                            Tensor cPrev, long cPrevOffset, int ldcp) {
+        if (cell == null) {
+            throw new IllegalArgumentException("cell must not be null");
+        }
+        positive("batch", batch);
+        positive("hidden", hidden);
+        nonNegative("step", step);
+        DType dt = floating("gx", gx);
+        long w = (long) cell.planes() * hidden;
+        matrix("gx", gx, dt, gxOffset, batch, w, ldgx);
+        matrix("gh", gh, dt, ghOffset, batch, w, ldgh);
+        if (bh != null) {
+            if (cell == Cell.LSTM) {
+                throw new IllegalArgumentException("bh must be null for the LSTM (its biases are all in gx)");
+            }
+            matrix("bh", bh, dt, bhOffset, 1, hidden, hidden);
+        }
+        if (hPrev != null) {
+            matrix("hPrev", hPrev, dt, hPrevOffset, batch, hidden, ldhp);
+        }
+        lstmOnly(cell, "cPrev", cPrev);
+        if (cPrev != null) {
+            matrix("cPrev", cPrev, dt, cPrevOffset, batch, hidden, ldcp);
+        }
+        if (lengths != null) {
+            Tensor.require(lengths, "lengths");
+            if (lengths.dtype() != DType.INT32 || lengths.numel() != batch) {
+                throw new IllegalArgumentException("lengths must be INT32 with " + batch + " elements, got "
+                        + lengths.describe());
+            }
+            sameDevice("lengths", lengths);
+        }
+        return dt;
+    }
+
+    private static void lstmOnly(Cell cell, String what, Tensor t) {
+        if (t != null && !cell.hasCellState()) {
+            throw new IllegalArgumentException(what + " must be null for the " + cell + ", which has no cell state");
+        }
+    }
+
+    /** Rejects a step output (rows×cols, stride ld at offset) that overlaps one of the step's inputs. */
+    private static void stepOutput(String what, Tensor o, long off, long rows, long cols, long ld, int hidden, long w,
+                                   Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                   Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                                   Tensor cPrev, long cPrevOffset, int ldcp) {
+        disjoint(what, o, off, rows, cols, ld, "gx", gx, gxOffset, rows, w, ldgx);
+        disjoint(what, o, off, rows, cols, ld, "gh", gh, ghOffset, rows, w, ldgh);
+        if (bh != null) {
+            disjoint(what, o, off, rows, cols, ld, "bh", bh, bhOffset, 1, hidden, hidden);
+        }
+        if (hPrev != null) {
+            disjoint(what, o, off, rows, cols, ld, "hPrev", hPrev, hPrevOffset, rows, hidden, ldhp);
+        }
+        if (cPrev != null) {
+            disjoint(what, o, off, rows, cols, ld, "cPrev", cPrev, cPrevOffset, rows, hidden, ldcp);
+        }
+    }
+
+    // ---- SRU scan ----------------------------------------------------------------------------------
+
+    /**
+     * The SRU recurrence over time for every (batch, hidden) column (see lrn4j_sru_scan_forward).
+     * u: [steps, batch, k, hidden] with row stride ldu, k = 3 or 4 planes (x̃, f, r and, when 4, the highway
+     * projection); x: the highway input [steps, batch, hidden] when k = 3, null when k = 4; v and bias: 2·hidden
+     * values each (v_f then v_r, b_f then b_r) at their offsets; c0 (nullable): [batch, hidden]; lengths
+     * (nullable): INT32, batch values in [1, steps]; outputs h and c: [steps, batch, hidden] with row strides,
+     * and cLast (nullable): [batch, hidden].
+     */
+    public final void sruScanForward(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
+                                     Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias,
+                                     long biasOffset, Tensor c0, long c0Offset, Tensor lengths, Activation act,
+                                     boolean reverse, Tensor h, long hOffset, int ldh, Tensor c, long cOffset, int ldc,
+                                     Tensor cLast, long cLastOffset) {
+        DType dt = checkSru(steps, batch, hidden, k, u, uOffset, ldu, x, xOffset, ldx, v, vOffset, bias, biasOffset,
+                c0, c0Offset, lengths, act);
+        long rows = (long) steps * batch;
+        matrix("h", h, dt, hOffset, rows, hidden, ldh);
+        matrix("c", c, dt, cOffset, rows, hidden, ldc);
+        sruOutput("h", h, hOffset, rows, hidden, ldh, steps, batch, hidden, k, u, uOffset, ldu, x, xOffset, ldx, v,
+                vOffset, bias, biasOffset, c0, c0Offset);
+        sruOutput("c", c, cOffset, rows, hidden, ldc, steps, batch, hidden, k, u, uOffset, ldu, x, xOffset, ldx, v,
+                vOffset, bias, biasOffset, c0, c0Offset);
+        disjoint("c", c, cOffset, rows, hidden, ldc, "h", h, hOffset, rows, hidden, ldh);
+        if (cLast != null) {
+            matrix("cLast", cLast, dt, cLastOffset, batch, hidden, hidden);
+            sruOutput("cLast", cLast, cLastOffset, batch, hidden, hidden, steps, batch, hidden, k, u, uOffset, ldu,
+                    x, xOffset, ldx, v, vOffset, bias, biasOffset, c0, c0Offset);
+            disjoint("cLast", cLast, cLastOffset, batch, hidden, hidden, "h", h, hOffset, rows, hidden, ldh);
+            disjoint("cLast", cLast, cLastOffset, batch, hidden, hidden, "c", c, cOffset, rows, hidden, ldc);
+        }
+        sruScanForwardImpl(steps, batch, hidden, k, u, uOffset, ldu, x, xOffset, ldx, v, vOffset, bias, biasOffset,
+                c0, c0Offset, lengths, act, reverse, h, hOffset, ldh, c, cOffset, ldc, cLast, cLastOffset);
+    }
+
+    /**
+     * Backward of {@link #sruScanForward} (see lrn4j_sru_scan_backward). steps .. reverse and c: as in (and
+     * from) the forward call; dh (nullable, row stride lddh) and dcLast (nullable): the gradients w.r.t. h and
+     * cLast. Outputs: du [steps, batch, k, hidden]; dx (k = 3; null when k = 4): the highway gradient is
+     * ADDED to it; dv: [batch, 2·hidden] at dvOffset, per-sequence sums whose column sum is the gradient of
+     * v; dc0 (nullable): [batch, hidden].
+     */
+    public final void sruScanBackward(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
+                                      Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias,
+                                      long biasOffset, Tensor c0, long c0Offset, Tensor lengths, Activation act,
+                                      boolean reverse, Tensor c, long cOffset, int ldc, Tensor dh, long dhOffset,
+                                      int lddh, Tensor dcLast, long dcLastOffset, Tensor du, long duOffset, int lddu,
+                                      Tensor dx, long dxOffset, int lddx, Tensor dv, long dvOffset,
+                                      Tensor dc0, long dc0Offset) {
+        DType dt = checkSru(steps, batch, hidden, k, u, uOffset, ldu, x, xOffset, ldx, v, vOffset, bias, biasOffset,
+                c0, c0Offset, lengths, act);
+        long rows = (long) steps * batch;
+        matrix("c", c, dt, cOffset, rows, hidden, ldc);
+        if (dh != null) {
+            matrix("dh", dh, dt, dhOffset, rows, hidden, lddh);
+        }
+        if (dcLast != null) {
+            matrix("dcLast", dcLast, dt, dcLastOffset, batch, hidden, hidden);
+        }
+        matrix("du", du, dt, duOffset, rows, (long) k * hidden, lddu);
+        if (k == 3) {
+            matrix("dx", dx, dt, dxOffset, rows, hidden, lddx);
+        } else if (dx != null) {
+            throw new IllegalArgumentException("dx must be null when k = 4 (the highway input is a projection in u)");
+        }
+        matrix("dv", dv, dt, dvOffset, batch, 2L * hidden, 2L * hidden);
+        if (dc0 != null) {
+            matrix("dc0", dc0, dt, dc0Offset, batch, hidden, hidden);
+        }
+        String[] names = {"du", "dx", "dv", "dc0"};
+        Tensor[] outs = {du, dx, dv, dc0};
+        long[] offsets = {duOffset, dxOffset, dvOffset, dc0Offset};
+        long[] outRows = {rows, rows, batch, batch};
+        long[] cols = {(long) k * hidden, hidden, 2L * hidden, hidden};
+        long[] lds = {lddu, lddx, 2L * hidden, hidden};
+        for (int i = 0; i < outs.length; i++) {
+            if (outs[i] == null) {
+                continue;
+            }
+            sruOutput(names[i], outs[i], offsets[i], outRows[i], cols[i], lds[i], steps, batch, hidden, k, u, uOffset,
+                    ldu, x, xOffset, ldx, v, vOffset, bias, biasOffset, c0, c0Offset);
+            disjoint(names[i], outs[i], offsets[i], outRows[i], cols[i], lds[i], "c", c, cOffset, rows, hidden, ldc);
+            if (dh != null) {
+                disjoint(names[i], outs[i], offsets[i], outRows[i], cols[i], lds[i], "dh", dh, dhOffset, rows, hidden,
+                        lddh);
+            }
+            if (dcLast != null) {
+                disjoint(names[i], outs[i], offsets[i], outRows[i], cols[i], lds[i], "dcLast", dcLast, dcLastOffset,
+                        batch, hidden, hidden);
+            }
+            for (int j = 0; j < i; j++) {
+                if (outs[j] != null) {
+                    disjoint(names[i], outs[i], offsets[i], outRows[i], cols[i], lds[i], names[j], outs[j],
+                            offsets[j], outRows[j], cols[j], lds[j]);
+                }
+            }
+        }
+        sruScanBackwardImpl(steps, batch, hidden, k, u, uOffset, ldu, x, xOffset, ldx, v, vOffset, bias, biasOffset,
+                c0, c0Offset, lengths, act, reverse, c, cOffset, ldc, dh, dhOffset, lddh, dcLast, dcLastOffset,
+                du, duOffset, lddu, dx, dxOffset, lddx, dv, dvOffset, dc0, dc0Offset);
+    }
+
+    private DType checkSru(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
+                           Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias, long biasOffset,
+                           Tensor c0, long c0Offset, Tensor lengths, Activation act) {
+        positive("steps", steps);
+        positive("batch", batch);
+        positive("hidden", hidden);
+        if (k != 3 && k != 4) {
+            throw new IllegalArgumentException("k must be 3 or 4, got " + k);
+        }
+        if (act == null) {
+            throw new IllegalArgumentException("act must not be null");
+        }
+        DType dt = floating("u", u);
+        long rows = (long) steps * batch;
+        matrix("u", u, dt, uOffset, rows, (long) k * hidden, ldu);
+        if (k == 3) {
+            matrix("x", x, dt, xOffset, rows, hidden, ldx);
+        } else if (x != null) {
+            throw new IllegalArgumentException("x must be null when k = 4 (the highway input is a projection in u)");
+        }
+        matrix("v", v, dt, vOffset, 1, 2L * hidden, 2L * hidden);
+        matrix("bias", bias, dt, biasOffset, 1, 2L * hidden, 2L * hidden);
+        if (c0 != null) {
+            matrix("c0", c0, dt, c0Offset, batch, hidden, hidden);
+        }
+        if (lengths != null) {
+            checkLengths(lengths, batch, steps);
+        }
+        return dt;
+    }
+
+    /** Rejects an SRU output view that overlaps one of the scan's inputs. */
+    private static void sruOutput(String what, Tensor o, long off, long rows, long cols, long ld, int steps, int batch,
+                                  int hidden, int k, Tensor u, long uOffset, int ldu, Tensor x, long xOffset, int ldx,
+                                  Tensor v, long vOffset, Tensor bias, long biasOffset, Tensor c0, long c0Offset) {
+        long inRows = (long) steps * batch;
+        disjoint(what, o, off, rows, cols, ld, "u", u, uOffset, inRows, (long) k * hidden, ldu);
+        if (x != null) {
+            disjoint(what, o, off, rows, cols, ld, "x", x, xOffset, inRows, hidden, ldx);
+        }
+        disjoint(what, o, off, rows, cols, ld, "v", v, vOffset, 1, 2L * hidden, 2L * hidden);
+        disjoint(what, o, off, rows, cols, ld, "bias", bias, biasOffset, 1, 2L * hidden, 2L * hidden);
+        if (c0 != null) {
+            disjoint(what, o, off, rows, cols, ld, "c0", c0, c0Offset, batch, hidden, hidden);
+        }
+    }
+
     // ---- layer normalization ----------------------------------------------------------------------
 
     /**
@@ -415,7 +750,7 @@ public abstract class Backend {
                                      Tensor bias, boolean accumulate, Tensor c, long cOffset, int ldc);
 
     protected abstract void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate,
-                                       Tensor out);
+                                       Tensor out, long outOffset);
 
     protected abstract void lrnScanForwardImpl(int steps, int batch, int hidden,
                                                Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
@@ -429,6 +764,38 @@ public abstract class Backend {
                                                 Tensor dhs, long dhsOffset, int lddh,
                                                 Tensor dhLast, long dhLastOffset,
                                                 Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset);
+
+    protected abstract void cellStepForwardImpl(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                                Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset,
+                                                int ldgh, Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset,
+                                                int ldhp, Tensor cPrev, long cPrevOffset, int ldcp,
+                                                Tensor h, long hOffset, int ldh, Tensor c, long cOffset, int ldc,
+                                                Tensor last, long lastOffset, int ldLast);
+
+    protected abstract void cellStepBackwardImpl(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                                 Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset,
+                                                 int ldgh, Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset,
+                                                 int ldhp, Tensor cPrev, long cPrevOffset, int ldcp,
+                                                 Tensor c, long cOffset, int ldc, Tensor dhOut, long dhOutOffset,
+                                                 int lddo, Tensor dh, long dhOffset, int lddh,
+                                                 Tensor dc, long dcOffset, int lddc, Tensor dgx, long dgxOffset,
+                                                 int lddgx, Tensor dgh, long dghOffset, int lddgh);
+
+    protected abstract void sruScanForwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset,
+                                               int ldu, Tensor x, long xOffset, int ldx, Tensor v, long vOffset,
+                                               Tensor bias, long biasOffset, Tensor c0, long c0Offset,
+                                               Tensor lengths, Activation act, boolean reverse,
+                                               Tensor h, long hOffset, int ldh, Tensor c, long cOffset, int ldc,
+                                               Tensor cLast, long cLastOffset);
+
+    protected abstract void sruScanBackwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset,
+                                                int ldu, Tensor x, long xOffset, int ldx, Tensor v, long vOffset,
+                                                Tensor bias, long biasOffset, Tensor c0, long c0Offset,
+                                                Tensor lengths, Activation act, boolean reverse,
+                                                Tensor c, long cOffset, int ldc, Tensor dh, long dhOffset, int lddh,
+                                                Tensor dcLast, long dcLastOffset, Tensor du, long duOffset, int lddu,
+                                                Tensor dx, long dxOffset, int lddx, Tensor dv, long dvOffset,
+                                                Tensor dc0, long dc0Offset);
 
     protected abstract void layerNormForwardImpl(int m, int groups, int groupSize,
                                                  Tensor x, long xOffset, int ldx, Tensor gamma, Tensor beta,
@@ -514,7 +881,11 @@ public abstract class Backend {
         }
     }
 
-    /** Rejects an output view whose element span overlaps an input view of the same storage. */
+    /**
+     * Rejects an output view that overlaps an input view of the same storage: their element spans overlap,
+     * unless both have the same row stride and lie in separate column ranges of it (the h and c halves of an
+     * LSTM state row, the two directions of a bidirectional layer).
+     */
     private static void disjoint(String out, Tensor o, long oOffset, long oRows, long oCols, long oLd,
                                  String in, Tensor i, long iOffset, long iRows, long iCols, long iLd) {
         if (o.storage() != i.storage() || oRows == 0 || oCols == 0 || iRows == 0 || iCols == 0) {
@@ -522,8 +893,17 @@ public abstract class Backend {
         }
         long oEnd = oOffset + (oRows - 1) * oLd + oCols;
         long iEnd = iOffset + (iRows - 1) * iLd + iCols;
-        if (oOffset < iEnd && iOffset < oEnd) {
-            throw new IllegalArgumentException(out + " overlaps " + in + " in the same storage");
+        if (oOffset >= iEnd || iOffset >= oEnd) {
+            return;
         }
+        if (oLd == iLd) {
+            long oCol = oOffset % oLd;
+            long iCol = iOffset % iLd;
+            boolean inRow = oCol + oCols <= oLd && iCol + iCols <= iLd;
+            if (inRow && (oCol + oCols <= iCol || iCol + iCols <= oCol)) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException(out + " overlaps " + in + " in the same storage");
     }
 }

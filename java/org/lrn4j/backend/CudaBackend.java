@@ -170,9 +170,10 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
-    protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out) {
-        check(NativeKernels.cudaColSum(m, n, addr(a, aOffset), lda, accumulate ? 1 : 0, addr(out, 0), streamAddress),
-                "col_sum");
+    protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out,
+                              long outOffset) {
+        check(NativeKernels.cudaColSum(m, n, addr(a, aOffset), lda, accumulate ? 1 : 0, addr(out, outOffset),
+                streamAddress), "col_sum");
     }
 
     @Override
@@ -245,6 +246,60 @@ public final class CudaBackend extends Backend {
                 addr(lengths, 0), act.code(), reverse ? 1 : 0, addr(hs, hsOffset), ldh, addr(dhs, dhsOffset), lddh,
                 addr(dhLast, dhLastOffset), addr(dg, dgOffset), lddg, addr(dh0, dh0Offset), streamAddress),
                 "lrn_scan_backward");
+    }
+
+    @Override
+    protected void cellStepForwardImpl(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                       Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                       Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                                       Tensor cPrev, long cPrevOffset, int ldcp, Tensor h, long hOffset, int ldh,
+                                       Tensor c, long cOffset, int ldc, Tensor last, long lastOffset, int ldLast) {
+        check(NativeKernels.cudaCellStepForward(cell.code(), batch, hidden, step, addr(lengths, 0), addr(gx, gxOffset),
+                ldgx, addr(gh, ghOffset), ldgh, addr(bh, bhOffset), addr(hPrev, hPrevOffset), ldhp,
+                addr(cPrev, cPrevOffset), ldcp, addr(h, hOffset), ldh, addr(c, cOffset), ldc, addr(last, lastOffset),
+                ldLast, streamAddress), "cell_step_forward");
+    }
+
+    @Override
+    protected void cellStepBackwardImpl(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                        Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                        Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                                        Tensor cPrev, long cPrevOffset, int ldcp, Tensor c, long cOffset, int ldc,
+                                        Tensor dhOut, long dhOutOffset, int lddo, Tensor dh, long dhOffset, int lddh,
+                                        Tensor dc, long dcOffset, int lddc, Tensor dgx, long dgxOffset, int lddgx,
+                                        Tensor dgh, long dghOffset, int lddgh) {
+        check(NativeKernels.cudaCellStepBackward(cell.code(), batch, hidden, step, addr(lengths, 0),
+                addr(gx, gxOffset), ldgx, addr(gh, ghOffset), ldgh, addr(bh, bhOffset), addr(hPrev, hPrevOffset), ldhp,
+                addr(cPrev, cPrevOffset), ldcp, addr(c, cOffset), ldc, addr(dhOut, dhOutOffset), lddo,
+                addr(dh, dhOffset), lddh, addr(dc, dcOffset), lddc, addr(dgx, dgxOffset), lddgx, addr(dgh, dghOffset),
+                lddgh, streamAddress), "cell_step_backward");
+    }
+
+    @Override
+    protected void sruScanForwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
+                                      Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias,
+                                      long biasOffset, Tensor c0, long c0Offset, Tensor lengths, Activation act,
+                                      boolean reverse, Tensor h, long hOffset, int ldh, Tensor c, long cOffset,
+                                      int ldc, Tensor cLast, long cLastOffset) {
+        check(NativeKernels.cudaSruScanForward(steps, batch, hidden, k, addr(u, uOffset), ldu, addr(x, xOffset), ldx,
+                addr(v, vOffset), addr(bias, biasOffset), addr(c0, c0Offset), addr(lengths, 0), act.code(),
+                reverse ? 1 : 0, addr(h, hOffset), ldh, addr(c, cOffset), ldc, addr(cLast, cLastOffset),
+                streamAddress), "sru_scan_forward");
+    }
+
+    @Override
+    protected void sruScanBackwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
+                                       Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias,
+                                       long biasOffset, Tensor c0, long c0Offset, Tensor lengths, Activation act,
+                                       boolean reverse, Tensor c, long cOffset, int ldc, Tensor dh, long dhOffset,
+                                       int lddh, Tensor dcLast, long dcLastOffset, Tensor du, long duOffset, int lddu,
+                                       Tensor dx, long dxOffset, int lddx, Tensor dv, long dvOffset,
+                                       Tensor dc0, long dc0Offset) {
+        check(NativeKernels.cudaSruScanBackward(steps, batch, hidden, k, addr(u, uOffset), ldu, addr(x, xOffset), ldx,
+                addr(v, vOffset), addr(bias, biasOffset), addr(c0, c0Offset), addr(lengths, 0), act.code(),
+                reverse ? 1 : 0, addr(c, cOffset), ldc, addr(dh, dhOffset), lddh, addr(dcLast, dcLastOffset),
+                addr(du, duOffset), lddu, addr(dx, dxOffset), lddx, addr(dv, dvOffset), addr(dc0, dc0Offset),
+                streamAddress), "sru_scan_backward");
     }
 
     @Override

@@ -40,6 +40,7 @@ public final class JavaBackend extends Backend {
     private static final ThreadLocal<float[]> ROW_4 = new ThreadLocal<>();
     private static final ThreadLocal<float[]> ROW_5 = new ThreadLocal<>();
     private static final ThreadLocal<float[][]> SCAN_ROWS = new ThreadLocal<>();
+    private static final ThreadLocal<float[][]> CELL_ROWS = new ThreadLocal<>();
     private static final ThreadLocal<float[]> SUMS = new ThreadLocal<>();
 
     private KernelThreads threads;
@@ -334,14 +335,16 @@ public final class JavaBackend extends Backend {
 
     /** Each task sums a block of columns over all rows, in row order, in float. */
     @Override
-    protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out) {
+    protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out,
+                              long outOffset) {
         if (reference(out)) {
-            REFERENCE.colSumImpl(m, n, a, aOffset, lda, accumulate, out);
+            REFERENCE.colSumImpl(m, n, a, aOffset, lda, accumulate, out, outOffset);
             return;
         }
         FloatBuffer x = floats(a);
         FloatBuffer o = floats(out);
         int base = (int) aOffset;
+        int outBase = (int) outOffset;
         pool().run((n + COL_BLOCK - 1) / COL_BLOCK, t -> {
             int j0 = t * COL_BLOCK;
             int w = Math.min(COL_BLOCK, n - j0);
@@ -355,12 +358,12 @@ public final class JavaBackend extends Backend {
                 }
             }
             if (accumulate) {
-                o.get(j0, row, 0, w);
+                o.get(outBase + j0, row, 0, w);
                 for (int j = 0; j < w; j++) {
                     sum[j] = row[j] + sum[j];
                 }
             }
-            o.put(j0, sum, 0, w);
+            o.put(outBase + j0, sum, 0, w);
         });
     }
 
@@ -548,6 +551,443 @@ public final class JavaBackend extends Backend {
             }
             if (dinit != null) {
                 dinit.put((int) dh0Offset + b * hidden + j0, carry, 0, w);
+            }
+        });
+    }
+
+    // ---- LSTM, GRU and ATR steps ----------------------------------------------------------------------
+
+    /** n floats of a FLOAT32 host tensor from offset, in a new array (null stays null). */
+    private static float[] copyOf(Tensor t, long offset, int n) {
+        if (t == null) {
+            return null;
+        }
+        float[] out = new float[n];
+        floats(t).get((int) offset, out, 0, n);
+        return out;
+    }
+
+    /** Row r of a [rows, n] view into dst, or zeros for an absent view. */
+    private static void row(FloatBuffer t, long offset, int ld, int r, float[] dst, int n) {
+        if (t == null) {
+            Arrays.fill(dst, 0, n, 0f);
+        } else {
+            t.get((int) offset + r * ld, dst, 0, n);
+        }
+    }
+
+    /**
+     * One task per sequence: its rows of gx and gh, its state, then the formulas of lrn4j_cell_step_forward
+     * in float, unit by unit.
+     */
+    @Override
+    protected void cellStepForwardImpl(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                       Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                       Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                                       Tensor cPrev, long cPrevOffset, int ldcp, Tensor h, long hOffset, int ldh,
+                                       Tensor c, long cOffset, int ldc, Tensor last, long lastOffset, int ldLast) {
+        if (reference(gx)) {
+            REFERENCE.cellStepForwardImpl(cell, batch, hidden, step, lengths, gx, gxOffset, ldgx, gh, ghOffset, ldgh,
+                    bh, bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp, h, hOffset, ldh, c, cOffset,
+                    ldc, last, lastOffset, ldLast);
+            return;
+        }
+        FloatBuffer xb = floats(gx);
+        FloatBuffer rb = floats(gh);
+        FloatBuffer hpb = floats(hPrev);
+        FloatBuffer cpb = floats(cPrev);
+        FloatBuffer hb = floats(h);
+        FloatBuffer cb = floats(c);
+        FloatBuffer lb = floats(last);
+        float[] bias = copyOf(bh, bhOffset, hidden);
+        int[] len = ReferenceBackend.lengthsOf(lengths, batch, Integer.MAX_VALUE);
+        int n = hidden;
+        int w = cell.planes() * n;
+        pool().run(batch, b -> {
+            float[][] rows = JavaGemm.scratchRows(CELL_ROWS, 6, w);
+            float[] x = rows[0];
+            float[] r = rows[1];
+            float[] hp = rows[2];
+            float[] cp = rows[3];
+            float[] ho = rows[4];
+            float[] co = rows[5];
+            row(hpb, hPrevOffset, ldhp, b, hp, n);
+            row(cpb, cPrevOffset, ldcp, b, cp, n);
+            if (step >= len[b]) {
+                System.arraycopy(hp, 0, ho, 0, n);
+                System.arraycopy(cp, 0, co, 0, n);
+            } else {
+                xb.get((int) gxOffset + b * ldgx, x, 0, w);
+                rb.get((int) ghOffset + b * ldgh, r, 0, w);
+                switch (cell) {
+                    case LSTM -> {
+                        for (int j = 0; j < n; j++) {
+                            float i = FloatActivations.sigmoid(x[j] + r[j]);
+                            float f = FloatActivations.sigmoid(x[n + j] + r[n + j]);
+                            float g = FloatActivations.tanh(x[2 * n + j] + r[2 * n + j]);
+                            float o = FloatActivations.sigmoid(x[3 * n + j] + r[3 * n + j]);
+                            co[j] = f * cp[j] + i * g;
+                            ho[j] = o * FloatActivations.tanh(co[j]);
+                        }
+                    }
+                    case GRU -> {
+                        for (int j = 0; j < n; j++) {
+                            float rg = FloatActivations.sigmoid(x[j] + r[j]);
+                            float z = FloatActivations.sigmoid(x[n + j] + r[n + j]);
+                            float nn = FloatActivations.tanh(x[2 * n + j] + rg * (r[2 * n + j] + (bias == null ? 0f : bias[j])));
+                            ho[j] = (1 - z) * nn + z * hp[j];
+                        }
+                    }
+                    case ATR -> {
+                        for (int j = 0; j < n; j++) {
+                            float p = x[j];
+                            float q = r[j] + (bias == null ? 0f : bias[j]);
+                            ho[j] = FloatActivations.sigmoid(p + q) * p + FloatActivations.sigmoid(p - q) * hp[j];
+                        }
+                    }
+                }
+            }
+            hb.put((int) hOffset + b * ldh, ho, 0, n);
+            if (cb != null) {
+                cb.put((int) cOffset + b * ldc, co, 0, n);
+            }
+            if (lb != null) {
+                lb.put((int) lastOffset + b * ldLast, ho, 0, n);
+                if (cell.hasCellState()) {
+                    lb.put((int) lastOffset + b * ldLast + n, co, 0, n);
+                }
+            }
+        });
+    }
+
+    /** Tasks as in the forward step; the formulas of lrn4j_cell_step_backward in float. */
+    @Override
+    protected void cellStepBackwardImpl(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                        Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                        Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                                        Tensor cPrev, long cPrevOffset, int ldcp, Tensor c, long cOffset, int ldc,
+                                        Tensor dhOut, long dhOutOffset, int lddo, Tensor dh, long dhOffset, int lddh,
+                                        Tensor dc, long dcOffset, int lddc, Tensor dgx, long dgxOffset, int lddgx,
+                                        Tensor dgh, long dghOffset, int lddgh) {
+        if (reference(gx)) {
+            REFERENCE.cellStepBackwardImpl(cell, batch, hidden, step, lengths, gx, gxOffset, ldgx, gh, ghOffset, ldgh,
+                    bh, bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp, c, cOffset, ldc, dhOut,
+                    dhOutOffset, lddo, dh, dhOffset, lddh, dc, dcOffset, lddc, dgx, dgxOffset, lddgx, dgh, dghOffset,
+                    lddgh);
+            return;
+        }
+        FloatBuffer xb = floats(gx);
+        FloatBuffer rb = floats(gh);
+        FloatBuffer hpb = floats(hPrev);
+        FloatBuffer cpb = floats(cPrev);
+        FloatBuffer csb = floats(c);
+        FloatBuffer dob = floats(dhOut);
+        FloatBuffer dhb = floats(dh);
+        FloatBuffer dcb = floats(dc);
+        FloatBuffer dxb = floats(dgx);
+        FloatBuffer drb = floats(dgh);
+        float[] bias = copyOf(bh, bhOffset, hidden);
+        int[] len = ReferenceBackend.lengthsOf(lengths, batch, Integer.MAX_VALUE);
+        int n = hidden;
+        int w = cell.planes() * n;
+        pool().run(batch, b -> {
+            float[][] rows = JavaGemm.scratchRows(CELL_ROWS, 10, w);
+            float[] x = rows[0];
+            float[] r = rows[1];
+            float[] hp = rows[2];
+            float[] cp = rows[3];
+            float[] cs = rows[4];
+            float[] d = rows[5];
+            float[] dcs = rows[6];
+            float[] dx = rows[7];
+            float[] dr = rows[8];
+            float[] extra = rows[9];
+            dhb.get((int) dhOffset + b * lddh, d, 0, n);
+            if (dob != null) {
+                dob.get((int) dhOutOffset + b * lddo, extra, 0, n);
+                for (int j = 0; j < n; j++) {
+                    d[j] = d[j] + extra[j];
+                }
+            }
+            if (step >= len[b]) {
+                // The state passed through unchanged (c too) and the gates were not used.
+                dhb.put((int) dhOffset + b * lddh, d, 0, n);
+                Arrays.fill(dx, 0, w, 0f);
+                dxb.put((int) dgxOffset + b * lddgx, dx, 0, w);
+                if (drb != null) {
+                    drb.put((int) dghOffset + b * lddgh, dx, 0, w);
+                }
+                return;
+            }
+            xb.get((int) gxOffset + b * ldgx, x, 0, w);
+            rb.get((int) ghOffset + b * ldgh, r, 0, w);
+            row(hpb, hPrevOffset, ldhp, b, hp, n);
+            switch (cell) {
+                case LSTM -> {
+                    row(cpb, cPrevOffset, ldcp, b, cp, n);
+                    csb.get((int) cOffset + b * ldc, cs, 0, n);
+                    dcb.get((int) dcOffset + b * lddc, dcs, 0, n);
+                    for (int j = 0; j < n; j++) {
+                        float i = FloatActivations.sigmoid(x[j] + r[j]);
+                        float f = FloatActivations.sigmoid(x[n + j] + r[n + j]);
+                        float g = FloatActivations.tanh(x[2 * n + j] + r[2 * n + j]);
+                        float o = FloatActivations.sigmoid(x[3 * n + j] + r[3 * n + j]);
+                        float tc = FloatActivations.tanh(cs[j]);
+                        float dct = dcs[j] + d[j] * o * (1 - tc * tc);
+                        dx[j] = dct * g * i * (1 - i);
+                        dx[n + j] = dct * cp[j] * f * (1 - f);
+                        dx[2 * n + j] = dct * i * (1 - g * g);
+                        dx[3 * n + j] = d[j] * tc * o * (1 - o);
+                        dcs[j] = dct * f;
+                        d[j] = 0f;  // h_prev reaches the step only through gh
+                    }
+                    dcb.put((int) dcOffset + b * lddc, dcs, 0, n);
+                }
+                case GRU -> {
+                    for (int j = 0; j < n; j++) {
+                        float rg = FloatActivations.sigmoid(x[j] + r[j]);
+                        float z = FloatActivations.sigmoid(x[n + j] + r[n + j]);
+                        float hn = r[2 * n + j] + (bias == null ? 0f : bias[j]);
+                        float nn = FloatActivations.tanh(x[2 * n + j] + rg * hn);
+                        float dn = d[j] * (1 - z) * (1 - nn * nn);
+                        float drg = dn * hn * rg * (1 - rg);
+                        float dz = d[j] * (hp[j] - nn) * z * (1 - z);
+                        dx[j] = drg;
+                        dx[n + j] = dz;
+                        dx[2 * n + j] = dn;
+                        dr[j] = drg;
+                        dr[n + j] = dz;
+                        dr[2 * n + j] = dn * rg;
+                        d[j] = d[j] * z;
+                    }
+                }
+                case ATR -> {
+                    for (int j = 0; j < n; j++) {
+                        float p = x[j];
+                        float q = r[j] + (bias == null ? 0f : bias[j]);
+                        float i = FloatActivations.sigmoid(p + q);
+                        float f = FloatActivations.sigmoid(p - q);
+                        float di = d[j] * p * i * (1 - i);
+                        float df = d[j] * hp[j] * f * (1 - f);
+                        dx[j] = d[j] * i + di + df;
+                        dr[j] = di - df;
+                        d[j] = d[j] * f;
+                    }
+                }
+            }
+            dhb.put((int) dhOffset + b * lddh, d, 0, n);
+            dxb.put((int) dgxOffset + b * lddgx, dx, 0, w);
+            if (drb != null) {
+                drb.put((int) dghOffset + b * lddgh, dr, 0, w);
+            }
+        });
+    }
+
+    // ---- SRU scan ---------------------------------------------------------------------------------------
+
+    /**
+     * Tasks: (sequence b, units [j0, j0 + SCAN_BLOCK)), as in the LRN scan; each walks time with its cell
+     * state in an array, the formulas of lrn4j_sru_scan_forward in float.
+     */
+    @Override
+    protected void sruScanForwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
+                                      Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias,
+                                      long biasOffset, Tensor c0, long c0Offset, Tensor lengths, Activation act,
+                                      boolean reverse, Tensor h, long hOffset, int ldh, Tensor c, long cOffset,
+                                      int ldc, Tensor cLast, long cLastOffset) {
+        if (reference(u)) {
+            REFERENCE.sruScanForwardImpl(steps, batch, hidden, k, u, uOffset, ldu, x, xOffset, ldx, v, vOffset, bias,
+                    biasOffset, c0, c0Offset, lengths, act, reverse, h, hOffset, ldh, c, cOffset, ldc, cLast,
+                    cLastOffset);
+            return;
+        }
+        FloatBuffer ub = floats(u);
+        FloatBuffer xb = floats(x);
+        FloatBuffer init = floats(c0);
+        FloatBuffer hb = floats(h);
+        FloatBuffer cb = floats(c);
+        FloatBuffer last = floats(cLast);
+        float[] vv = copyOf(v, vOffset, 2 * hidden);
+        float[] bb = copyOf(bias, biasOffset, 2 * hidden);
+        int[] len = ReferenceBackend.lengthsOf(lengths, batch, steps);
+        boolean tanh = act == Activation.TANH;
+        int n = hidden;
+        int blocks = (n + SCAN_BLOCK - 1) / SCAN_BLOCK;
+        pool().run(batch * blocks, task -> {
+            int b = task / blocks;
+            int j0 = task % blocks * SCAN_BLOCK;
+            int w = Math.min(SCAN_BLOCK, n - j0);
+            float[][] rows = JavaGemm.scratchRows(SCAN_ROWS, 6, SCAN_BLOCK);
+            float[] cs = rows[0];
+            float[] ux = rows[1];
+            float[] uf = rows[2];
+            float[] ur = rows[3];
+            float[] xh = rows[4];
+            float[] ho = rows[5];
+            if (init == null) {
+                Arrays.fill(cs, 0, w, 0f);
+            } else {
+                init.get((int) c0Offset + b * n + j0, cs, 0, w);
+            }
+            for (int s = 0; s < steps; s++) {
+                int t = reverse ? steps - 1 - s : s;
+                int row = t * batch + b;
+                if (t < len[b]) {
+                    int at = (int) uOffset + row * ldu + j0;
+                    ub.get(at, ux, 0, w);
+                    ub.get(at + n, uf, 0, w);
+                    ub.get(at + 2 * n, ur, 0, w);
+                    if (k == 4) {
+                        ub.get(at + 3 * n, xh, 0, w);
+                    } else {
+                        xb.get((int) xOffset + row * ldx + j0, xh, 0, w);
+                    }
+                    for (int j = 0; j < w; j++) {
+                        float cp = cs[j];
+                        float f = FloatActivations.sigmoid(uf[j] + vv[j0 + j] * cp + bb[j0 + j]);
+                        float r = FloatActivations.sigmoid(ur[j] + vv[n + j0 + j] * cp + bb[n + j0 + j]);
+                        float cn = f * cp + (1 - f) * ux[j];
+                        float g = tanh ? FloatActivations.tanh(cn) : cn;
+                        ho[j] = r * g + (1 - r) * xh[j];
+                        cs[j] = cn;
+                    }
+                } else {
+                    Arrays.fill(ho, 0, w, 0f);
+                }
+                hb.put((int) hOffset + row * ldh + j0, ho, 0, w);
+                cb.put((int) cOffset + row * ldc + j0, cs, 0, w);
+            }
+            if (last != null) {
+                last.put((int) cLastOffset + b * n + j0, cs, 0, w);
+            }
+        });
+    }
+
+    /** Tasks as in the forward scan, walking time in reverse; the v-gradient sums per task in arrays. */
+    @Override
+    protected void sruScanBackwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
+                                       Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias,
+                                       long biasOffset, Tensor c0, long c0Offset, Tensor lengths, Activation act,
+                                       boolean reverse, Tensor c, long cOffset, int ldc, Tensor dh, long dhOffset,
+                                       int lddh, Tensor dcLast, long dcLastOffset, Tensor du, long duOffset, int lddu,
+                                       Tensor dx, long dxOffset, int lddx, Tensor dv, long dvOffset,
+                                       Tensor dc0, long dc0Offset) {
+        if (reference(u)) {
+            REFERENCE.sruScanBackwardImpl(steps, batch, hidden, k, u, uOffset, ldu, x, xOffset, ldx, v, vOffset, bias,
+                    biasOffset, c0, c0Offset, lengths, act, reverse, c, cOffset, ldc, dh, dhOffset, lddh, dcLast,
+                    dcLastOffset, du, duOffset, lddu, dx, dxOffset, lddx, dv, dvOffset, dc0, dc0Offset);
+            return;
+        }
+        FloatBuffer ub = floats(u);
+        FloatBuffer xb = floats(x);
+        FloatBuffer init = floats(c0);
+        FloatBuffer cb = floats(c);
+        FloatBuffer dhb = floats(dh);
+        FloatBuffer dlast = floats(dcLast);
+        FloatBuffer dub = floats(du);
+        FloatBuffer dxb = floats(dx);
+        FloatBuffer dvb = floats(dv);
+        FloatBuffer dinit = floats(dc0);
+        float[] vv = copyOf(v, vOffset, 2 * hidden);
+        float[] bb = copyOf(bias, biasOffset, 2 * hidden);
+        int[] len = ReferenceBackend.lengthsOf(lengths, batch, steps);
+        boolean tanh = act == Activation.TANH;
+        int n = hidden;
+        int blocks = (n + SCAN_BLOCK - 1) / SCAN_BLOCK;
+        pool().run(batch * blocks, task -> {
+            int b = task / blocks;
+            int j0 = task % blocks * SCAN_BLOCK;
+            int w = Math.min(SCAN_BLOCK, n - j0);
+            float[][] rows = JavaGemm.scratchRows(SCAN_ROWS, 15, SCAN_BLOCK);
+            float[] carry = rows[0];
+            float[] ux = rows[1];
+            float[] uf = rows[2];
+            float[] ur = rows[3];
+            float[] xh = rows[4];
+            float[] cp = rows[5];
+            float[] cn = rows[6];
+            float[] d = rows[7];
+            float[] dux = rows[8];
+            float[] duf = rows[9];
+            float[] dur = rows[10];
+            float[] dxh = rows[11];
+            float[] dvf = rows[12];
+            float[] dvr = rows[13];
+            float[] zeros = rows[14];
+            Arrays.fill(zeros, 0, w, 0f);
+            Arrays.fill(dvf, 0, w, 0f);
+            Arrays.fill(dvr, 0, w, 0f);
+            if (dlast == null) {
+                Arrays.fill(carry, 0, w, 0f);
+            } else {
+                dlast.get((int) dcLastOffset + b * n + j0, carry, 0, w);
+            }
+            for (int s = steps - 1; s >= 0; s--) {
+                int t = reverse ? steps - 1 - s : s;
+                int prev = reverse ? t + 1 : t - 1;
+                int row = t * batch + b;
+                int dat = (int) duOffset + row * lddu + j0;
+                if (t >= len[b]) {
+                    for (int p = 0; p < k; p++) {
+                        dub.put(dat + p * n, zeros, 0, w);
+                    }
+                    continue;
+                }
+                int at = (int) uOffset + row * ldu + j0;
+                ub.get(at, ux, 0, w);
+                ub.get(at + n, uf, 0, w);
+                ub.get(at + 2 * n, ur, 0, w);
+                if (k == 4) {
+                    ub.get(at + 3 * n, xh, 0, w);
+                } else {
+                    xb.get((int) xOffset + row * ldx + j0, xh, 0, w);
+                }
+                if (prev >= 0 && prev < steps) {
+                    cb.get((int) cOffset + (prev * batch + b) * ldc + j0, cp, 0, w);
+                } else if (init != null) {
+                    init.get((int) c0Offset + b * n + j0, cp, 0, w);
+                } else {
+                    Arrays.fill(cp, 0, w, 0f);
+                }
+                cb.get((int) cOffset + row * ldc + j0, cn, 0, w);
+                if (dhb == null) {
+                    Arrays.fill(d, 0, w, 0f);
+                } else {
+                    dhb.get((int) dhOffset + row * lddh + j0, d, 0, w);
+                }
+                for (int j = 0; j < w; j++) {
+                    float f = FloatActivations.sigmoid(uf[j] + vv[j0 + j] * cp[j] + bb[j0 + j]);
+                    float r = FloatActivations.sigmoid(ur[j] + vv[n + j0 + j] * cp[j] + bb[n + j0 + j]);
+                    float g = tanh ? FloatActivations.tanh(cn[j]) : cn[j];
+                    float dr = d[j] * (g - xh[j]) * r * (1 - r);
+                    float dct = carry[j] + (tanh ? d[j] * r * (1 - g * g) : d[j] * r);
+                    float df = dct * (cp[j] - ux[j]) * f * (1 - f);
+                    dux[j] = dct * (1 - f);
+                    duf[j] = df;
+                    dur[j] = dr;
+                    dxh[j] = d[j] * (1 - r);
+                    dvf[j] += df * cp[j];
+                    dvr[j] += dr * cp[j];
+                    carry[j] = dct * f + df * vv[j0 + j] + dr * vv[n + j0 + j];
+                }
+                dub.put(dat, dux, 0, w);
+                dub.put(dat + n, duf, 0, w);
+                dub.put(dat + 2 * n, dur, 0, w);
+                if (k == 4) {
+                    dub.put(dat + 3 * n, dxh, 0, w);
+                } else {
+                    int xat = (int) dxOffset + row * lddx + j0;
+                    dxb.get(xat, ux, 0, w);  // ux is free again: the highway gradient is added to dx
+                    for (int j = 0; j < w; j++) {
+                        ux[j] = ux[j] + dxh[j];
+                    }
+                    dxb.put(xat, ux, 0, w);
+                }
+            }
+            dvb.put((int) dvOffset + b * 2 * n + j0, dvf, 0, w);
+            dvb.put((int) dvOffset + b * 2 * n + n + j0, dvr, 0, w);
+            if (dinit != null) {
+                dinit.put((int) dc0Offset + b * n + j0, carry, 0, w);
             }
         });
     }

@@ -153,12 +153,13 @@ public final class NativeBackend extends Backend {
     }
 
     @Override
-    protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out) {
+    protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out,
+                              long outOffset) {
         if (reference(out)) {
-            REFERENCE.colSumImpl(m, n, a, aOffset, lda, accumulate, out);
+            REFERENCE.colSumImpl(m, n, a, aOffset, lda, accumulate, out, outOffset);
             return;
         }
-        NativeKernels.colSum(m, n, addr(a, aOffset), lda, accumulate ? 1 : 0, addr(out, 0));
+        NativeKernels.colSum(m, n, addr(a, aOffset), lda, accumulate ? 1 : 0, addr(out, outOffset));
     }
 
     @Override
@@ -253,6 +254,81 @@ public final class NativeBackend extends Backend {
         NativeKernels.lrnScanBackward(steps, batch, hidden, addr(g, gOffset), ldg, addr(h0, h0Offset),
                 addr(lengths, 0), act.code(), reverse ? 1 : 0, addr(hs, hsOffset), ldh, addr(dhs, dhsOffset), lddh,
                 addr(dhLast, dhLastOffset), addr(dg, dgOffset), lddg, addr(dh0, dh0Offset));
+    }
+
+    @Override
+    protected void cellStepForwardImpl(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                       Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                       Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                                       Tensor cPrev, long cPrevOffset, int ldcp, Tensor h, long hOffset, int ldh,
+                                       Tensor c, long cOffset, int ldc, Tensor last, long lastOffset, int ldLast) {
+        if (reference(gx)) {
+            REFERENCE.cellStepForwardImpl(cell, batch, hidden, step, lengths, gx, gxOffset, ldgx, gh, ghOffset, ldgh,
+                    bh, bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp, h, hOffset, ldh, c, cOffset,
+                    ldc, last, lastOffset, ldLast);
+            return;
+        }
+        NativeKernels.cellStepForward(cell.code(), batch, hidden, step, addr(lengths, 0), addr(gx, gxOffset), ldgx,
+                addr(gh, ghOffset), ldgh, addr(bh, bhOffset), addr(hPrev, hPrevOffset), ldhp, addr(cPrev, cPrevOffset),
+                ldcp, addr(h, hOffset), ldh, addr(c, cOffset), ldc, addr(last, lastOffset), ldLast);
+    }
+
+    @Override
+    protected void cellStepBackwardImpl(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                        Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                        Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                                        Tensor cPrev, long cPrevOffset, int ldcp, Tensor c, long cOffset, int ldc,
+                                        Tensor dhOut, long dhOutOffset, int lddo, Tensor dh, long dhOffset, int lddh,
+                                        Tensor dc, long dcOffset, int lddc, Tensor dgx, long dgxOffset, int lddgx,
+                                        Tensor dgh, long dghOffset, int lddgh) {
+        if (reference(gx)) {
+            REFERENCE.cellStepBackwardImpl(cell, batch, hidden, step, lengths, gx, gxOffset, ldgx, gh, ghOffset, ldgh,
+                    bh, bhOffset, hPrev, hPrevOffset, ldhp, cPrev, cPrevOffset, ldcp, c, cOffset, ldc, dhOut,
+                    dhOutOffset, lddo, dh, dhOffset, lddh, dc, dcOffset, lddc, dgx, dgxOffset, lddgx, dgh, dghOffset,
+                    lddgh);
+            return;
+        }
+        NativeKernels.cellStepBackward(cell.code(), batch, hidden, step, addr(lengths, 0), addr(gx, gxOffset), ldgx,
+                addr(gh, ghOffset), ldgh, addr(bh, bhOffset), addr(hPrev, hPrevOffset), ldhp, addr(cPrev, cPrevOffset),
+                ldcp, addr(c, cOffset), ldc, addr(dhOut, dhOutOffset), lddo, addr(dh, dhOffset), lddh,
+                addr(dc, dcOffset), lddc, addr(dgx, dgxOffset), lddgx, addr(dgh, dghOffset), lddgh);
+    }
+
+    @Override
+    protected void sruScanForwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
+                                      Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias,
+                                      long biasOffset, Tensor c0, long c0Offset, Tensor lengths, Activation act,
+                                      boolean reverse, Tensor h, long hOffset, int ldh, Tensor c, long cOffset,
+                                      int ldc, Tensor cLast, long cLastOffset) {
+        if (reference(u)) {
+            REFERENCE.sruScanForwardImpl(steps, batch, hidden, k, u, uOffset, ldu, x, xOffset, ldx, v, vOffset, bias,
+                    biasOffset, c0, c0Offset, lengths, act, reverse, h, hOffset, ldh, c, cOffset, ldc, cLast,
+                    cLastOffset);
+            return;
+        }
+        NativeKernels.sruScanForward(steps, batch, hidden, k, addr(u, uOffset), ldu, addr(x, xOffset), ldx,
+                addr(v, vOffset), addr(bias, biasOffset), addr(c0, c0Offset), addr(lengths, 0), act.code(),
+                reverse ? 1 : 0, addr(h, hOffset), ldh, addr(c, cOffset), ldc, addr(cLast, cLastOffset));
+    }
+
+    @Override
+    protected void sruScanBackwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
+                                       Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias,
+                                       long biasOffset, Tensor c0, long c0Offset, Tensor lengths, Activation act,
+                                       boolean reverse, Tensor c, long cOffset, int ldc, Tensor dh, long dhOffset,
+                                       int lddh, Tensor dcLast, long dcLastOffset, Tensor du, long duOffset, int lddu,
+                                       Tensor dx, long dxOffset, int lddx, Tensor dv, long dvOffset,
+                                       Tensor dc0, long dc0Offset) {
+        if (reference(u)) {
+            REFERENCE.sruScanBackwardImpl(steps, batch, hidden, k, u, uOffset, ldu, x, xOffset, ldx, v, vOffset, bias,
+                    biasOffset, c0, c0Offset, lengths, act, reverse, c, cOffset, ldc, dh, dhOffset, lddh, dcLast,
+                    dcLastOffset, du, duOffset, lddu, dx, dxOffset, lddx, dv, dvOffset, dc0, dc0Offset);
+            return;
+        }
+        NativeKernels.sruScanBackward(steps, batch, hidden, k, addr(u, uOffset), ldu, addr(x, xOffset), ldx,
+                addr(v, vOffset), addr(bias, biasOffset), addr(c0, c0Offset), addr(lengths, 0), act.code(),
+                reverse ? 1 : 0, addr(c, cOffset), ldc, addr(dh, dhOffset), lddh, addr(dcLast, dcLastOffset),
+                addr(du, duOffset), lddu, addr(dx, dxOffset), lddx, addr(dv, dvOffset), addr(dc0, dc0Offset));
     }
 
     @Override

@@ -100,15 +100,16 @@ public final class ReferenceBackend extends Backend {
     }
 
     @Override
-    protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out) {
+    protected void colSumImpl(int m, int n, Tensor a, long aOffset, int lda, boolean accumulate, Tensor out,
+                              long outOffset) {
         double[] x = load(a, aOffset, m, n, lda);
-        double[] sum = accumulate ? load(out, 0, 1, n, n) : new double[n];
+        double[] sum = accumulate ? load(out, outOffset, 1, n, n) : new double[n];
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 sum[j] += x[i * n + j];
             }
         }
-        store(out, 0, 1, n, n, sum);
+        store(out, outOffset, 1, n, n, sum);
     }
 
     /** The formulas of lrn4j_adam_step in double, each stored value rounded to the tensor's type. */
@@ -316,6 +317,274 @@ public final class ReferenceBackend extends Backend {
         store(dg, dgOffset, rows, w, lddg, dgates);
         if (dh0 != null) {
             store(dh0, dh0Offset, batch, hidden, hidden, carry);
+        }
+    }
+
+    // ---- LSTM, GRU and ATR steps: the formulas of lrn4j_cell_step_forward / _backward ----------------
+
+    /** A [rows, cols] view, or zeros for an absent one. */
+    private static double[] loadOrZeros(Tensor t, long offset, int rows, int cols, int ld) {
+        return t == null ? new double[rows * cols] : load(t, offset, rows, cols, ld);
+    }
+
+    @Override
+    protected void cellStepForwardImpl(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                       Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                       Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                                       Tensor cPrev, long cPrevOffset, int ldcp, Tensor h, long hOffset, int ldh,
+                                       Tensor c, long cOffset, int ldc, Tensor last, long lastOffset, int ldLast) {
+        int n = hidden;
+        int w = cell.planes() * n;
+        double[] x = load(gx, gxOffset, batch, w, ldgx);
+        double[] r = load(gh, ghOffset, batch, w, ldgh);
+        double[] bias = loadOrZeros(bh, bhOffset, 1, n, n);
+        double[] hp = loadOrZeros(hPrev, hPrevOffset, batch, n, ldhp);
+        double[] cp = loadOrZeros(cPrev, cPrevOffset, batch, n, ldcp);
+        int[] len = lengthsOf(lengths, batch, Integer.MAX_VALUE);
+        double[] hn = hp.clone();
+        double[] cn = cp.clone();
+        for (int b = 0; b < batch; b++) {
+            if (step >= len[b]) {
+                continue;  // the state passes unchanged
+            }
+            for (int j = 0; j < n; j++) {
+                int g = b * w + j;
+                int u = b * n + j;
+                switch (cell) {
+                    case LSTM -> {
+                        double i = sigmoid(x[g] + r[g]);
+                        double f = sigmoid(x[g + n] + r[g + n]);
+                        double gg = Math.tanh(x[g + 2 * n] + r[g + 2 * n]);
+                        double o = sigmoid(x[g + 3 * n] + r[g + 3 * n]);
+                        cn[u] = f * cp[u] + i * gg;
+                        hn[u] = o * Math.tanh(cn[u]);
+                    }
+                    case GRU -> {
+                        double rg = sigmoid(x[g] + r[g]);
+                        double z = sigmoid(x[g + n] + r[g + n]);
+                        double nn = Math.tanh(x[g + 2 * n] + rg * (r[g + 2 * n] + bias[j]));
+                        hn[u] = (1 - z) * nn + z * hp[u];
+                    }
+                    case ATR -> {
+                        double p = x[g];
+                        double q = r[g] + bias[j];
+                        hn[u] = sigmoid(p + q) * p + sigmoid(p - q) * hp[u];
+                    }
+                }
+            }
+        }
+        store(h, hOffset, batch, n, ldh, hn);
+        if (c != null) {
+            store(c, cOffset, batch, n, ldc, cn);
+        }
+        if (last != null) {
+            store(last, lastOffset, batch, n, ldLast, hn);
+            if (cell.hasCellState()) {
+                store(last, lastOffset + n, batch, n, ldLast, cn);
+            }
+        }
+    }
+
+    @Override
+    protected void cellStepBackwardImpl(Cell cell, int batch, int hidden, int step, Tensor lengths,
+                                        Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                        Tensor bh, long bhOffset, Tensor hPrev, long hPrevOffset, int ldhp,
+                                        Tensor cPrev, long cPrevOffset, int ldcp, Tensor c, long cOffset, int ldc,
+                                        Tensor dhOut, long dhOutOffset, int lddo, Tensor dh, long dhOffset, int lddh,
+                                        Tensor dc, long dcOffset, int lddc, Tensor dgx, long dgxOffset, int lddgx,
+                                        Tensor dgh, long dghOffset, int lddgh) {
+        int n = hidden;
+        int w = cell.planes() * n;
+        double[] x = load(gx, gxOffset, batch, w, ldgx);
+        double[] r = load(gh, ghOffset, batch, w, ldgh);
+        double[] bias = loadOrZeros(bh, bhOffset, 1, n, n);
+        double[] hp = loadOrZeros(hPrev, hPrevOffset, batch, n, ldhp);
+        double[] cp = loadOrZeros(cPrev, cPrevOffset, batch, n, ldcp);
+        double[] cs = loadOrZeros(c, cOffset, batch, n, ldc);
+        double[] dOut = loadOrZeros(dhOut, dhOutOffset, batch, n, lddo);
+        double[] dhs = load(dh, dhOffset, batch, n, lddh);
+        double[] dcs = loadOrZeros(dc, dcOffset, batch, n, lddc);
+        double[] dx = new double[batch * w];
+        double[] dr = new double[batch * w];
+        int[] len = lengthsOf(lengths, batch, Integer.MAX_VALUE);
+        for (int b = 0; b < batch; b++) {
+            for (int j = 0; j < n; j++) {
+                int g = b * w + j;
+                int u = b * n + j;
+                double d = dhs[u] + dOut[u];
+                if (step >= len[b]) {
+                    dhs[u] = d;  // the state passed through unchanged; the gates were not used
+                    continue;
+                }
+                switch (cell) {
+                    case LSTM -> {
+                        double i = sigmoid(x[g] + r[g]);
+                        double f = sigmoid(x[g + n] + r[g + n]);
+                        double gg = Math.tanh(x[g + 2 * n] + r[g + 2 * n]);
+                        double o = sigmoid(x[g + 3 * n] + r[g + 3 * n]);
+                        double tc = Math.tanh(cs[u]);
+                        double dct = dcs[u] + d * o * (1 - tc * tc);
+                        dx[g] = dct * gg * i * (1 - i);
+                        dx[g + n] = dct * cp[u] * f * (1 - f);
+                        dx[g + 2 * n] = dct * i * (1 - gg * gg);
+                        dx[g + 3 * n] = d * tc * o * (1 - o);
+                        dcs[u] = dct * f;
+                        dhs[u] = 0;  // h_prev reaches the step only through gh
+                    }
+                    case GRU -> {
+                        double rg = sigmoid(x[g] + r[g]);
+                        double z = sigmoid(x[g + n] + r[g + n]);
+                        double hn = r[g + 2 * n] + bias[j];
+                        double nn = Math.tanh(x[g + 2 * n] + rg * hn);
+                        double dn = d * (1 - z) * (1 - nn * nn);
+                        double drg = dn * hn * rg * (1 - rg);
+                        double dz = d * (hp[u] - nn) * z * (1 - z);
+                        dx[g] = drg;
+                        dx[g + n] = dz;
+                        dx[g + 2 * n] = dn;
+                        dr[g] = drg;
+                        dr[g + n] = dz;
+                        dr[g + 2 * n] = dn * rg;
+                        dhs[u] = d * z;
+                    }
+                    case ATR -> {
+                        double p = x[g];
+                        double q = r[g] + bias[j];
+                        double i = sigmoid(p + q);
+                        double f = sigmoid(p - q);
+                        double di = d * p * i * (1 - i);
+                        double df = d * hp[u] * f * (1 - f);
+                        dx[g] = d * i + di + df;
+                        dr[g] = di - df;
+                        dhs[u] = d * f;
+                    }
+                }
+            }
+        }
+        store(dh, dhOffset, batch, n, lddh, dhs);
+        if (dc != null) {
+            store(dc, dcOffset, batch, n, lddc, dcs);
+        }
+        store(dgx, dgxOffset, batch, w, lddgx, dx);
+        if (dgh != null) {
+            store(dgh, dghOffset, batch, w, lddgh, dr);
+        }
+    }
+
+    // ---- SRU scan: the formulas of lrn4j_sru_scan_forward / _backward ---------------------------------
+
+    @Override
+    protected void sruScanForwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
+                                      Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias,
+                                      long biasOffset, Tensor c0, long c0Offset, Tensor lengths, Activation act,
+                                      boolean reverse, Tensor h, long hOffset, int ldh, Tensor c, long cOffset,
+                                      int ldc, Tensor cLast, long cLastOffset) {
+        int n = hidden;
+        int rows = steps * batch;
+        int w = k * n;
+        double[] gates = load(u, uOffset, rows, w, ldu);
+        double[] highway = k == 3 ? load(x, xOffset, rows, n, ldx) : null;
+        double[] vv = load(v, vOffset, 1, 2 * n, 2 * n);
+        double[] bb = load(bias, biasOffset, 1, 2 * n, 2 * n);
+        double[] state = loadOrZeros(c0, c0Offset, batch, n, n);
+        double[] hs = new double[rows * n];
+        double[] cs = new double[rows * n];
+        int[] len = lengthsOf(lengths, batch, steps);
+        boolean single = h.dtype() == DType.FLOAT32;
+        for (int s = 0; s < steps; s++) {
+            int t = reverse ? steps - 1 - s : s;
+            for (int b = 0; b < batch; b++) {
+                int row = t * batch + b;
+                for (int j = 0; j < n; j++) {
+                    int at = b * n + j;
+                    if (t < len[b]) {
+                        int g = row * w + j;
+                        double cp = state[at];
+                        double f = sigmoid(gates[g + n] + vv[j] * cp + bb[j]);
+                        double r = sigmoid(gates[g + 2 * n] + vv[n + j] * cp + bb[n + j]);
+                        double cn = f * cp + (1 - f) * gates[g];
+                        double xh = k == 4 ? gates[g + 3 * n] : highway[row * n + j];
+                        hs[row * n + j] = r * (act == Activation.TANH ? Math.tanh(cn) : cn) + (1 - r) * xh;
+                        // The carried state has the tensor's precision, as in the float kernels (see the LRN scan).
+                        state[at] = single ? (float) cn : cn;
+                    }
+                    cs[row * n + j] = state[at];
+                }
+            }
+        }
+        store(h, hOffset, rows, n, ldh, hs);
+        store(c, cOffset, rows, n, ldc, cs);
+        if (cLast != null) {
+            store(cLast, cLastOffset, batch, n, n, state);
+        }
+    }
+
+    @Override
+    protected void sruScanBackwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
+                                       Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias,
+                                       long biasOffset, Tensor c0, long c0Offset, Tensor lengths, Activation act,
+                                       boolean reverse, Tensor c, long cOffset, int ldc, Tensor dh, long dhOffset,
+                                       int lddh, Tensor dcLast, long dcLastOffset, Tensor du, long duOffset, int lddu,
+                                       Tensor dx, long dxOffset, int lddx, Tensor dv, long dvOffset,
+                                       Tensor dc0, long dc0Offset) {
+        int n = hidden;
+        int rows = steps * batch;
+        int w = k * n;
+        double[] gates = load(u, uOffset, rows, w, ldu);
+        double[] highway = k == 3 ? load(x, xOffset, rows, n, ldx) : null;
+        double[] vv = load(v, vOffset, 1, 2 * n, 2 * n);
+        double[] bb = load(bias, biasOffset, 1, 2 * n, 2 * n);
+        double[] init = loadOrZeros(c0, c0Offset, batch, n, n);
+        double[] cs = load(c, cOffset, rows, n, ldc);
+        double[] dhs = loadOrZeros(dh, dhOffset, rows, n, lddh);
+        double[] carry = loadOrZeros(dcLast, dcLastOffset, batch, n, n);
+        double[] dgates = new double[rows * w];
+        double[] dhigh = k == 3 ? load(dx, dxOffset, rows, n, lddx) : null;
+        double[] dvs = new double[batch * 2 * n];
+        int[] len = lengthsOf(lengths, batch, steps);
+        for (int s = steps - 1; s >= 0; s--) {
+            int t = reverse ? steps - 1 - s : s;
+            int prev = reverse ? t + 1 : t - 1;
+            boolean first = prev < 0 || prev >= steps;
+            for (int b = 0; b < batch; b++) {
+                if (t >= len[b]) {
+                    continue;  // c passed through unchanged, h was 0: du stays 0, the carry passes on
+                }
+                int row = t * batch + b;
+                for (int j = 0; j < n; j++) {
+                    int at = b * n + j;
+                    int g = row * w + j;
+                    double cp = first ? init[at] : cs[(prev * batch + b) * n + j];
+                    double f = sigmoid(gates[g + n] + vv[j] * cp + bb[j]);
+                    double r = sigmoid(gates[g + 2 * n] + vv[n + j] * cp + bb[n + j]);
+                    double cn = cs[row * n + j];
+                    double gc = act == Activation.TANH ? Math.tanh(cn) : cn;
+                    double xh = k == 4 ? gates[g + 3 * n] : highway[row * n + j];
+                    double d = dhs[row * n + j];
+                    double dr = d * (gc - xh) * r * (1 - r);
+                    double dct = carry[at] + (act == Activation.TANH ? d * r * (1 - gc * gc) : d * r);
+                    double df = dct * (cp - gates[g]) * f * (1 - f);
+                    dgates[g] = dct * (1 - f);
+                    dgates[g + n] = df;
+                    dgates[g + 2 * n] = dr;
+                    if (k == 4) {
+                        dgates[g + 3 * n] = d * (1 - r);
+                    } else {
+                        dhigh[row * n + j] += d * (1 - r);
+                    }
+                    dvs[b * 2 * n + j] += df * cp;
+                    dvs[b * 2 * n + n + j] += dr * cp;
+                    carry[at] = dct * f + df * vv[j] + dr * vv[n + j];
+                }
+            }
+        }
+        store(du, duOffset, rows, w, lddu, dgates);
+        if (k == 3) {
+            store(dx, dxOffset, rows, n, lddx, dhigh);
+        }
+        store(dv, dvOffset, batch, 2 * n, 2 * n, dvs);
+        if (dc0 != null) {
+            store(dc0, dc0Offset, batch, n, n, carry);
         }
     }
 

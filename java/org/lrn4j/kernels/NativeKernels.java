@@ -111,6 +111,58 @@ public final class NativeKernels {
                                               @Cast("float*") long dg, @Cast("int64_t") long lddg,
                                               @Cast("float*") long dh0);
 
+    @Name("lrn4j_cell_step_forward")
+    public static native void cellStepForward(int cell, @Cast("int64_t") long batch, @Cast("int64_t") long hidden,
+                                              @Cast("int64_t") long t, @Cast("const int32_t*") long lengths,
+                                              @Cast("const float*") long gx, @Cast("int64_t") long ldgx,
+                                              @Cast("const float*") long gh, @Cast("int64_t") long ldgh,
+                                              @Cast("const float*") long bh,
+                                              @Cast("const float*") long hPrev, @Cast("int64_t") long ldhp,
+                                              @Cast("const float*") long cPrev, @Cast("int64_t") long ldcp,
+                                              @Cast("float*") long h, @Cast("int64_t") long ldh,
+                                              @Cast("float*") long c, @Cast("int64_t") long ldc,
+                                              @Cast("float*") long last, @Cast("int64_t") long ldLast);
+
+    @Name("lrn4j_cell_step_backward")
+    public static native void cellStepBackward(int cell, @Cast("int64_t") long batch, @Cast("int64_t") long hidden,
+                                               @Cast("int64_t") long t, @Cast("const int32_t*") long lengths,
+                                               @Cast("const float*") long gx, @Cast("int64_t") long ldgx,
+                                               @Cast("const float*") long gh, @Cast("int64_t") long ldgh,
+                                               @Cast("const float*") long bh,
+                                               @Cast("const float*") long hPrev, @Cast("int64_t") long ldhp,
+                                               @Cast("const float*") long cPrev, @Cast("int64_t") long ldcp,
+                                               @Cast("const float*") long c, @Cast("int64_t") long ldc,
+                                               @Cast("const float*") long dhOut, @Cast("int64_t") long lddo,
+                                               @Cast("float*") long dh, @Cast("int64_t") long lddh,
+                                               @Cast("float*") long dc, @Cast("int64_t") long lddc,
+                                               @Cast("float*") long dgx, @Cast("int64_t") long lddgx,
+                                               @Cast("float*") long dgh, @Cast("int64_t") long lddgh);
+
+    @Name("lrn4j_sru_scan_forward")
+    public static native void sruScanForward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                             @Cast("int64_t") long hidden, @Cast("int64_t") long k,
+                                             @Cast("const float*") long u, @Cast("int64_t") long ldu,
+                                             @Cast("const float*") long x, @Cast("int64_t") long ldx,
+                                             @Cast("const float*") long v, @Cast("const float*") long bias,
+                                             @Cast("const float*") long c0, @Cast("const int32_t*") long lengths,
+                                             int act, int reverse, @Cast("float*") long h, @Cast("int64_t") long ldh,
+                                             @Cast("float*") long c, @Cast("int64_t") long ldc,
+                                             @Cast("float*") long cLast);
+
+    @Name("lrn4j_sru_scan_backward")
+    public static native void sruScanBackward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                              @Cast("int64_t") long hidden, @Cast("int64_t") long k,
+                                              @Cast("const float*") long u, @Cast("int64_t") long ldu,
+                                              @Cast("const float*") long x, @Cast("int64_t") long ldx,
+                                              @Cast("const float*") long v, @Cast("const float*") long bias,
+                                              @Cast("const float*") long c0, @Cast("const int32_t*") long lengths,
+                                              int act, int reverse, @Cast("const float*") long c,
+                                              @Cast("int64_t") long ldc, @Cast("const float*") long dh,
+                                              @Cast("int64_t") long lddh, @Cast("const float*") long dcLast,
+                                              @Cast("float*") long du, @Cast("int64_t") long lddu,
+                                              @Cast("float*") long dx, @Cast("int64_t") long lddx,
+                                              @Cast("float*") long dv, @Cast("float*") long dc0);
+
     @Name("lrn4j_layer_norm_forward")
     public static native void layerNormForward(@Cast("int64_t") long m, @Cast("int64_t") long groups,
                                                @Cast("int64_t") long groupSize, @Cast("const float*") long x,
@@ -207,6 +259,62 @@ public final class NativeKernels {
                                                  @Cast("const float*") long dhLast,
                                                  @Cast("float*") long dg, @Cast("int64_t") long lddg,
                                                  @Cast("float*") long dh0, @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_cell_step_forward")
+    public static native int cudaCellStepForward(int cell, @Cast("int64_t") long batch, @Cast("int64_t") long hidden,
+                                                 @Cast("int64_t") long t, @Cast("const int32_t*") long lengths,
+                                                 @Cast("const float*") long gx, @Cast("int64_t") long ldgx,
+                                                 @Cast("const float*") long gh, @Cast("int64_t") long ldgh,
+                                                 @Cast("const float*") long bh,
+                                                 @Cast("const float*") long hPrev, @Cast("int64_t") long ldhp,
+                                                 @Cast("const float*") long cPrev, @Cast("int64_t") long ldcp,
+                                                 @Cast("float*") long h, @Cast("int64_t") long ldh,
+                                                 @Cast("float*") long c, @Cast("int64_t") long ldc,
+                                                 @Cast("float*") long last, @Cast("int64_t") long ldLast,
+                                                 @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_cell_step_backward")
+    public static native int cudaCellStepBackward(int cell, @Cast("int64_t") long batch, @Cast("int64_t") long hidden,
+                                                  @Cast("int64_t") long t, @Cast("const int32_t*") long lengths,
+                                                  @Cast("const float*") long gx, @Cast("int64_t") long ldgx,
+                                                  @Cast("const float*") long gh, @Cast("int64_t") long ldgh,
+                                                  @Cast("const float*") long bh,
+                                                  @Cast("const float*") long hPrev, @Cast("int64_t") long ldhp,
+                                                  @Cast("const float*") long cPrev, @Cast("int64_t") long ldcp,
+                                                  @Cast("const float*") long c, @Cast("int64_t") long ldc,
+                                                  @Cast("const float*") long dhOut, @Cast("int64_t") long lddo,
+                                                  @Cast("float*") long dh, @Cast("int64_t") long lddh,
+                                                  @Cast("float*") long dc, @Cast("int64_t") long lddc,
+                                                  @Cast("float*") long dgx, @Cast("int64_t") long lddgx,
+                                                  @Cast("float*") long dgh, @Cast("int64_t") long lddgh,
+                                                  @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_sru_scan_forward")
+    public static native int cudaSruScanForward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                                @Cast("int64_t") long hidden, @Cast("int64_t") long k,
+                                                @Cast("const float*") long u, @Cast("int64_t") long ldu,
+                                                @Cast("const float*") long x, @Cast("int64_t") long ldx,
+                                                @Cast("const float*") long v, @Cast("const float*") long bias,
+                                                @Cast("const float*") long c0, @Cast("const int32_t*") long lengths,
+                                                int act, int reverse, @Cast("float*") long h,
+                                                @Cast("int64_t") long ldh, @Cast("float*") long c,
+                                                @Cast("int64_t") long ldc, @Cast("float*") long cLast,
+                                                @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_sru_scan_backward")
+    public static native int cudaSruScanBackward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                                 @Cast("int64_t") long hidden, @Cast("int64_t") long k,
+                                                 @Cast("const float*") long u, @Cast("int64_t") long ldu,
+                                                 @Cast("const float*") long x, @Cast("int64_t") long ldx,
+                                                 @Cast("const float*") long v, @Cast("const float*") long bias,
+                                                 @Cast("const float*") long c0, @Cast("const int32_t*") long lengths,
+                                                 int act, int reverse, @Cast("const float*") long c,
+                                                 @Cast("int64_t") long ldc, @Cast("const float*") long dh,
+                                                 @Cast("int64_t") long lddh, @Cast("const float*") long dcLast,
+                                                 @Cast("float*") long du, @Cast("int64_t") long lddu,
+                                                 @Cast("float*") long dx, @Cast("int64_t") long lddx,
+                                                 @Cast("float*") long dv, @Cast("float*") long dc0,
+                                                 @Cast("void*") long stream);
 
     @Name("lrn4j_cudab_layer_norm_forward")
     public static native int cudaLayerNormForward(@Cast("int64_t") long m, @Cast("int64_t") long groups,

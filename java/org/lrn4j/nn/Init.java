@@ -1,6 +1,9 @@
 package org.lrn4j.nn;
 
-/** Weight initialisation of the LRN layer; biases start at zero and layer-norm gains at one. */
+/**
+ * Weight initialisation of the recurrent layers; biases start at zero (the LSTM's forget-gate biases at one)
+ * and layer-norm gains at one.
+ */
 public enum Init {
     /** Uniform in [-scale, scale] (scale 0.08 by default), as in the reference implementation. */
     UNIFORM,

@@ -12,8 +12,8 @@ import org.lrn4j.tensor.Tensor;
  *
  * <p>Shapes: input {@code [T, B, inputSize]} (time-major); output {@code [T, B, directions·hiddenSize]};
  * initial and final state {@code [layers·directions, B, stateSize]}, index {@code layer·directions +
- * direction}, where stateSize is hiddenSize for cells whose state is h alone and 2·hiddenSize for the
- * LSTM (h, then c). Variable lengths: sequence b has {@code lengths[b]} tokens in [1, T]; past its length
+ * direction}, where stateSize is hiddenSize for cells whose state is one vector (h for LRN, GRU and ATR,
+ * the cell state c for the SRU) and 2·hiddenSize for the LSTM (h, then c). Variable lengths: sequence b has {@code lengths[b]} tokens in [1, T]; past its length
  * a sequence carries its state (forward direction) and the reverse direction starts at its own last
  * token. A unidirectional layer fed a sequence in chunks, each chunk's initial state the previous
  * chunk's final state, gives the result of feeding it whole.
@@ -74,6 +74,11 @@ public interface Recurrent extends AutoCloseable {
 
     void zeroGrad();
 
+    /** Runs the layer over a batch of sequences into a new result: {@code forward(x, lengths, h0, null)}. */
+    default Result forward(Tensor x, int[] lengths, Tensor h0) {
+        return forward(x, lengths, h0, null);
+    }
+
     /**
      * Runs the layer over a batch of sequences.
      *
@@ -83,6 +88,11 @@ public interface Recurrent extends AutoCloseable {
      * @param reuse   an open result of this layer with the same T and B to overwrite, or null
      */
     Result forward(Tensor x, int[] lengths, Tensor h0, Result reuse);
+
+    /** Backward pass into new gradients: {@code backward(result, dOutput, dFinalState, null)}. */
+    default Gradients backward(Result result, Tensor dOutput, Tensor dFinalState) {
+        return backward(result, dOutput, dFinalState, null);
+    }
 
     /**
      * Backward pass of a forward call: adds the parameter gradients into {@link Parameter#grad()} and
