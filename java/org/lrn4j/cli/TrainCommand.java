@@ -37,7 +37,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--bidirectional", description = "Both directions (classify only).")
     boolean bidirectional;
 
-    @Option(names = "--cell", defaultValue = "lrn", description = "Recurrent cell (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lrn", description = "Recurrent cell: lrn, lstm, gru, atr or sru (default: ${DEFAULT-VALUE}).")
     String cell;
 
     @Option(names = "--activation", defaultValue = "tanh", description = "LRN's g: tanh or identity (default: ${DEFAULT-VALUE}).")

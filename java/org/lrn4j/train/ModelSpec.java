@@ -17,8 +17,8 @@ import org.lrn4j.tensor.DType;
  * sizes, the vocabulary size, and the seed of its initialisation.
  *
  * @param task         "lm" (language model) or "classify"
- * @param cell         the recurrent cell: "lrn" (and the cells the project provides beside it)
- * @param activation   the LRN's g: "tanh" or "identity"
+ * @param cell         the recurrent cell: "lrn", "lstm", "gru", "atr" or "sru"
+ * @param activation   g of the LRN (and of the SRU's output): "tanh" or "identity"
  * @param classes      number of classes ("classify"), 0 for a language model
  */
 public record ModelSpec(String task, String cell, int vocabulary, int embedding, int hidden, int layers,
@@ -54,8 +54,21 @@ public record ModelSpec(String task, String cell, int vocabulary, int embedding,
                         .layers(layers).bidirectional(bidirectional).layerNorm(layerNorm)
                         .activation(activation.equals("tanh") ? Activation.TANH : Activation.IDENTITY)
                         .seed(seed).build();
+            case "lstm":
+                return org.lrn4j.nn.Lstm.builder().backend(backend).dtype(dtype).inputSize(embedding).hiddenSize(hidden)
+                        .layers(layers).bidirectional(bidirectional).seed(seed).build();
+            case "gru":
+                return org.lrn4j.nn.Gru.builder().backend(backend).dtype(dtype).inputSize(embedding).hiddenSize(hidden)
+                        .layers(layers).bidirectional(bidirectional).seed(seed).build();
+            case "atr":
+                return org.lrn4j.nn.Atr.builder().backend(backend).dtype(dtype).inputSize(embedding).hiddenSize(hidden)
+                        .layers(layers).bidirectional(bidirectional).seed(seed).build();
+            case "sru":
+                return org.lrn4j.nn.Sru.builder().backend(backend).dtype(dtype).inputSize(embedding).hiddenSize(hidden)
+                        .layers(layers).bidirectional(bidirectional).seed(seed)
+                        .activation(activation.equals("tanh") ? Activation.TANH : Activation.IDENTITY).build();
             default:
-                throw new IllegalArgumentException("unknown cell '" + cell + "'; available: lrn");
+                throw new IllegalArgumentException("unknown cell '" + cell + "'; available: lrn, lstm, gru, atr, sru");
         }
     }
 

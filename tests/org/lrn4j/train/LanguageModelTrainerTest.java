@@ -83,6 +83,18 @@ class LanguageModelTrainerTest {
         }
     }
 
+    /** Every cell trains through the same path (the recipe the Brown campaign uses), a little. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"lstm", "gru", "atr", "sru"})
+    void everyCellTrains(String cell, @TempDir Path dir) throws IOException {
+        Backend backend = TestData.backendOrSkip("native");
+        ModelSpec spec = new ModelSpec("lm", cell, CORPUS.vocabulary().size(), 16, 16, 1, false, false, "tanh", 0, 3);
+        TrainConfig once = new TrainConfig("adam", 0.01, 0, 0, 1.0, 4, 20, 1, 5, 0.5, 1, 1e-4, 10, 0);
+        LanguageModelTrainer.Summary s = new LanguageModelTrainer(backend, CORPUS, spec, once, new CheckpointStore(dir))
+                .run(new LanguageModelTrainer.Listener() { });
+        assertTrue(s.bestValidPerplexity() < 0.6 * CORPUS.vocabulary().size(), cell + ": " + s.bestValidPerplexity());
+    }
+
     @Test
     void aDifferentModelInTheSameDirectoryIsRefused(@TempDir Path dir) throws IOException {
         Backend backend = TestData.backendOrSkip("java");
