@@ -1,4 +1,4 @@
-// Optimizer steps and the sum of squares (see lrn4j.h and lrn4j_cuda.h). The steps are elementwise
+// Optimizer steps, dropout and the sum of squares (see lrn4j.h and lrn4j_cuda.h). The steps are elementwise
 // (grid-stride loops) with the reference's operations in its order; nvcc is kept from contracting them
 // into fused multiply-adds (__fmul_rn / __fadd_rn), so they match the CPU reference bit for bit. The sum
 // of squares runs in one block: thread t sums elements t, t + 1024, ... in double, then a fixed tree
@@ -61,7 +61,36 @@ sum_squares_kernel(int64_t n, const float* __restrict__ x, double* __restrict__ 
   if (threadIdx.x == 0) *out = partial[0];
 }
 
+__device__ __forceinline__ uint32_t fmix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85EBCA6Bu;
+  h ^= h >> 13;
+  h *= 0xC2B2AE35u;
+  h ^= h >> 16;
+  return h;
+}
+
+// Inverted dropout (lrn4j.h, lrn4j_dropout): the same uint32 mask bits as the CPU kernels.
+__global__ void __launch_bounds__(kThreads)
+dropout_kernel(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold, float scale) {
+  const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    const uint64_t j = offset + static_cast<uint64_t>(i);
+    const uint32_t bits = fmix32(fmix32(static_cast<uint32_t>(j) ^ static_cast<uint32_t>(seed)) ^
+                                 (static_cast<uint32_t>(j >> 32) * 0x9E3779B1u + static_cast<uint32_t>(seed >> 32)));
+    y[i] = bits >= threshold ? __fmul_rn(x[i], scale) : 0.0f;
+  }
+}
+
 }  // namespace
+
+LRN4J_CUDA_EXPORT int lrn4j_cuda_dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset,
+                                         uint32_t threshold, float scale, void* stream) {
+  if (n == 0) return 0;
+  dropout_kernel<<<lrn4j_cuda::grid_blocks(n, kThreads), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+      n, x, y, seed, offset, threshold, scale);
+  return static_cast<int>(cudaGetLastError());
+}
 
 LRN4J_CUDA_EXPORT int lrn4j_cuda_adam_step(int64_t n, float* p, const float* g, float* m, float* v, float lr,
                                            float beta1, float beta2, float eps, float weight_decay, float grad_scale,

@@ -34,6 +34,7 @@ struct CudaApi {
   decltype(&lrn4j_cuda_adam_step) adam_step;
   decltype(&lrn4j_cuda_sgd_step) sgd_step;
   decltype(&lrn4j_cuda_sum_squares) sum_squares;
+  decltype(&lrn4j_cuda_dropout) dropout;
 };
 
 // The resolved table lives as long as the process (the library is never closed once open).
@@ -80,7 +81,8 @@ int lrn4j_cuda_bridge_open(const char* path) {
                   resolve(handle, "lrn4j_cuda_embedding_scatter_add", api.embedding_scatter_add) &&
                   resolve(handle, "lrn4j_cuda_adam_step", api.adam_step) &&
                   resolve(handle, "lrn4j_cuda_sgd_step", api.sgd_step) &&
-                  resolve(handle, "lrn4j_cuda_sum_squares", api.sum_squares);
+                  resolve(handle, "lrn4j_cuda_sum_squares", api.sum_squares) &&
+                  resolve(handle, "lrn4j_cuda_dropout", api.dropout);
   if (!ok) {
     dlclose(handle);
     return -1;
@@ -224,6 +226,12 @@ int lrn4j_cudab_adam_step(int64_t n, float* p, const float* g, float* m, float* 
   return api ? api->adam_step(n, p, g, m, v, lr, beta1, beta2, eps, weight_decay, grad_scale, bias_correction1,
                               bias_correction2, stream)
              : -1;
+}
+
+int lrn4j_cudab_dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold,
+                        float scale, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->dropout(n, x, y, seed, offset, threshold, scale, stream) : -1;
 }
 
 int lrn4j_cudab_sgd_step(int64_t n, float* p, const float* g, float* u, float lr, float momentum, float weight_decay,

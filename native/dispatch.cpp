@@ -133,6 +133,15 @@ void lrn4j_sgd_step(int64_t n, float* p, const float* g, float* u, float lr, flo
   }
 }
 
+void lrn4j_dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold,
+                   float scale) {
+  if (use_avx2()) {
+    lrn4j::avx2::dropout(n, x, y, seed, offset, threshold, scale, threads());
+  } else {
+    lrn4j::ref::dropout(n, x, y, seed, offset, threshold, scale, threads());
+  }
+}
+
 double lrn4j_sum_squares(int64_t n, const float* x) {
   return use_avx2() ? lrn4j::avx2::sum_squares(n, x, threads()) : lrn4j::ref::sum_squares(n, x, threads());
 }

@@ -12,6 +12,20 @@
 
 namespace lrn4j {
 
+// The dropout mask bits of element `index` under `seed` (lrn4j.h, lrn4j_dropout).
+inline uint32_t dropout_fmix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85EBCA6Bu;
+  h ^= h >> 13;
+  h *= 0xC2B2AE35u;
+  h ^= h >> 16;
+  return h;
+}
+inline uint32_t dropout_bits(uint64_t seed, uint64_t index) {
+  return dropout_fmix32(dropout_fmix32(static_cast<uint32_t>(index) ^ static_cast<uint32_t>(seed)) ^
+                        (static_cast<uint32_t>(index >> 32) * 0x9E3779B1u + static_cast<uint32_t>(seed >> 32)));
+}
+
 // Bit set of LRN4J_CPU_* features of the running CPU (cpu_features.cpp).
 int detect_cpu_features();
 
@@ -73,7 +87,9 @@ inline int threads_for(int64_t work, int64_t min_per_thread, int threads) {
                  float bias_correction2, int threads);                                                  \
   void sgd_step(int64_t n, float* p, const float* g, float* u, float lr, float momentum,                \
                 float weight_decay, float grad_scale, int nesterov, int threads);                       \
-  double sum_squares(int64_t n, const float* x, int threads);
+  double sum_squares(int64_t n, const float* x, int threads);                                          \
+  void dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold,  \
+               float scale, int threads);
 
 // Reference kernels: plain loops in the order the header's formulas are written, float data with
 // double accumulation where a reduction is long (layer norm statistics). Portable C++.

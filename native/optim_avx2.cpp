@@ -96,4 +96,51 @@ double sum_squares(int64_t n, const float* x, int threads) {
   return total;
 }
 
+namespace {
+
+inline __m256i fmix32(__m256i h) {
+  h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+  h = _mm256_mullo_epi32(h, _mm256_set1_epi32(static_cast<int>(0x85EBCA6Bu)));
+  h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 13));
+  h = _mm256_mullo_epi32(h, _mm256_set1_epi32(static_cast<int>(0xC2B2AE35u)));
+  return _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+}
+
+}  // namespace
+
+// The mask bits of 8 consecutive indices in one vector (32-bit lanes: the same uint32 arithmetic as
+// dropout_bits, so the mask is identical); unsigned >= via the sign-flip trick. A vector whose indices
+// straddle a multiple of 2^32 goes through the scalar formula.
+void dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold, float scale,
+             int threads) {
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  const int nt = static_cast<int>(std::min<int64_t>(chunks, threads_for(n, kChunk, threads)));
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t lo = c * kChunk, hi = std::min(n, lo + kChunk);
+    const __m256i sign = _mm256_set1_epi32(static_cast<int>(0x80000000u));
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i seed_lo = _mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(seed)));
+    const __m256i thr = _mm256_xor_si256(_mm256_set1_epi32(static_cast<int>(threshold)), sign);
+    const __m256 vscale = _mm256_set1_ps(scale);
+    int64_t i = lo;
+    for (; i + 8 <= hi; i += 8) {
+      const uint64_t base = offset + static_cast<uint64_t>(i);
+      if (((base ^ (base + 7)) >> 32) != 0) {
+        ref::dropout(8, x + i, y + i, seed, base, threshold, scale, 1);
+        continue;
+      }
+      const uint32_t upper = static_cast<uint32_t>(base >> 32) * 0x9E3779B1u + static_cast<uint32_t>(seed >> 32);
+      const __m256i idx = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(static_cast<uint32_t>(base))), lanes);
+      const __m256i bits = fmix32(_mm256_xor_si256(fmix32(_mm256_xor_si256(idx, seed_lo)),
+                                                   _mm256_set1_epi32(static_cast<int>(upper))));
+      // drop where threshold > bits (unsigned)
+      const __m256i drop = _mm256_cmpgt_epi32(thr, _mm256_xor_si256(bits, sign));
+      const __m256 kept = _mm256_mul_ps(_mm256_loadu_ps(x + i), vscale);
+      _mm256_storeu_ps(y + i, _mm256_andnot_ps(_mm256_castsi256_ps(drop), kept));
+    }
+    ref::dropout(hi - i, x + i, y + i, seed, offset + static_cast<uint64_t>(i), threshold, scale, 1);
+  }
+}
+
 }  // namespace lrn4j::avx2

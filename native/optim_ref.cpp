@@ -38,4 +38,11 @@ double sum_squares(int64_t n, const float* x, int /*threads*/) {
   return total;
 }
 
+void dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold, float scale,
+             int /*threads*/) {
+  for (int64_t i = 0; i < n; ++i) {
+    y[i] = dropout_bits(seed, offset + static_cast<uint64_t>(i)) >= threshold ? x[i] * scale : 0.0f;
+  }
+}
+
 }  // namespace lrn4j::ref

@@ -312,6 +312,17 @@ void lrn4j_sgd_step(int64_t n, float* p, const float* g, float* u, float lr, flo
  * elements summed in order, block sums added in order, so the result does not depend on the thread count. */
 double lrn4j_sum_squares(int64_t n, const float* x);
 
+/* Inverted dropout with a counter-based mask: element i (counted from `offset`, so a range can be done in
+ * pieces) is kept when lrn4j_dropout_bits(seed, offset + i) >= threshold, where threshold = floor(p * 2^32)
+ * for a drop probability p in [0, 1); a kept element becomes x * scale (scale = 1 / (1 - p), rounded to
+ * float by the caller), a dropped one 0 (also when x is NaN). The mask depends only on (seed, index), so
+ * every backend, thread count and piece-wise split gives the same mask, and the backward pass is the same
+ * call on the gradient with the same seed. x == y (in place) is allowed; otherwise they must not overlap.
+ *   bits(seed, j) = fmix32(fmix32(lo(j) ^ lo(seed)) ^ (hi(j) * 0x9E3779B1 + hi(seed)))  (uint32 arithmetic)
+ *   fmix32(h): h ^= h >> 16; h *= 0x85EBCA6B; h ^= h >> 13; h *= 0xC2B2AE35; h ^= h >> 16. */
+void lrn4j_dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold,
+                   float scale);
+
 /* ---- CUDA bridge --------------------------------------------------------------------------------- */
 
 /*
@@ -383,6 +394,8 @@ int lrn4j_cudab_adam_step(int64_t n, float* p, const float* g, float* m, float* 
 int lrn4j_cudab_sgd_step(int64_t n, float* p, const float* g, float* u, float lr, float momentum, float weight_decay,
                          float grad_scale, int nesterov, void* stream);
 int lrn4j_cudab_sum_squares(int64_t n, const float* x, double* out, void* stream);
+int lrn4j_cudab_dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold,
+                        float scale, void* stream);
 int lrn4j_cudab_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,
                              float scale, float* loss, float* dlogits, int64_t ldd, void* stream);
 

@@ -91,6 +91,8 @@ int lrn4j_cuda_embedding_gather(int64_t m, int64_t d, const int32_t* ids, const 
 int lrn4j_cuda_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, const float* dout, int64_t ldo,
                                      float* dtable, int64_t rows, int64_t ldt, void* stream);
 
+int lrn4j_cuda_dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold,
+                       float scale, void* stream);
 int lrn4j_cuda_adam_step(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1,
                          float beta2, float eps, float weight_decay, float grad_scale, float bias_correction1,
                          float bias_correction2, void* stream);

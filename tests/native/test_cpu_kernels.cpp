@@ -557,6 +557,67 @@ void check_optimizers(Checker& ck) {
   }
 }
 
+// Dropout: AVX2 equals the scalar reference bit for bit (same mask, same float multiply); a range done in
+// pieces with counter offsets equals one call; indices straddling 2^32 take the same mask; the kept
+// fraction is 1 - p within 5 standard deviations; in place equals out of place.
+uint32_t documented_fmix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85EBCA6Bu;
+  h ^= h >> 13;
+  h *= 0xC2B2AE35u;
+  return h ^ (h >> 16);
+}
+
+// The mask bits exactly as lrn4j.h writes them.
+uint32_t documented_dropout_bits(uint64_t seed, uint64_t j) {
+  return documented_fmix32(documented_fmix32(static_cast<uint32_t>(j) ^ static_cast<uint32_t>(seed)) ^
+                           (static_cast<uint32_t>(j >> 32) * 0x9E3779B1u + static_cast<uint32_t>(seed >> 32)));
+}
+
+void check_dropout(Checker& ck) {
+  for (int64_t n : {1, 7, 8, 9, 1000, 16385, 100003}) {
+    const auto x = harness::random_vec(n, rng);
+    for (double p : {0.0, 0.1, 0.5, 0.9}) {
+      const uint32_t thr = static_cast<uint32_t>(std::floor(p * 4294967296.0));
+      const float scale = static_cast<float>(1.0 / (1.0 - p));
+      for (uint64_t offset : {uint64_t{0}, uint64_t{0xFFFFFFFDull}}) {
+        std::vector<float> y[2];
+        for (int isa : {LRN4J_ISA_SCALAR, LRN4J_ISA_AVX2}) {
+          lrn4j_set_isa(isa);
+          auto& o = y[isa == LRN4J_ISA_AVX2];
+          o.assign(static_cast<size_t>(n), NAN);
+          lrn4j_dropout(n, x.data(), o.data(), 0x0123456789ABCDEFull, offset, thr, scale);
+        }
+        expect(ck, std::memcmp(y[0].data(), y[1].data(), y[0].size() * sizeof(float)) == 0,
+               fmt("dropout n=%lld p=%g offset=%llu: AVX2 differs from the reference", (long long)n, p,
+                   (unsigned long long)offset));
+        int64_t kept = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const bool keep = documented_dropout_bits(0x0123456789ABCDEFull, offset + i) >= thr;
+          kept += keep;
+          if (y[0][i] != (keep ? x[i] * scale : 0.0f)) {
+            expect(ck, false, fmt("dropout n=%lld p=%g element %lld is not x*scale or 0 by the mask", (long long)n, p,
+                                  (long long)i));
+            break;
+          }
+        }
+        const double sd = std::sqrt(n * p * (1 - p));
+        expect(ck, std::fabs(kept - n * (1 - p)) <= 5 * sd + 1e-9,
+               fmt("dropout n=%lld p=%g kept %lld", (long long)n, p, (long long)kept));
+        lrn4j_set_isa(LRN4J_ISA_AVX2);
+        auto pieces = x;  // in place, in three pieces with counter offsets
+        const int64_t a = n / 3, b = 2 * n / 3;
+        lrn4j_dropout(a, pieces.data(), pieces.data(), 0x0123456789ABCDEFull, offset, thr, scale);
+        lrn4j_dropout(b - a, pieces.data() + a, pieces.data() + a, 0x0123456789ABCDEFull, offset + a, thr, scale);
+        lrn4j_dropout(n - b, pieces.data() + b, pieces.data() + b, 0x0123456789ABCDEFull, offset + b, thr, scale);
+        expect(ck, std::memcmp(pieces.data(), y[0].data(), y[0].size() * sizeof(float)) == 0,
+               fmt("dropout n=%lld p=%g: in place in pieces differs from one call", (long long)n, p));
+      }
+    }
+  }
+  lrn4j_set_isa(LRN4J_ISA_SCALAR);
+}
+
 struct ScanCase {
   int64_t T, B, H, pad;
   int act;
@@ -975,6 +1036,7 @@ int main() {
   check_softmax_xent(ck);
   check_embedding(ck);
   check_optimizers(ck);
+  check_dropout(ck);
   check_determinism(ck);
   return ck.exit_code("test_cpu_kernels");
 }

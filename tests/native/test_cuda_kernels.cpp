@@ -491,6 +491,30 @@ void check_optimizers(Checker& ck, bool quick = false) {
   }
 }
 
+// Dropout against the CPU kernel bit for bit (same mask bits, an unfused multiply), also at a counter
+// offset whose indices straddle 2^32.
+void check_dropout(Checker& ck) {
+  std::mt19937 rng(19);
+  for (int64_t n : {1, 9, 1000, 100003}) {
+    const auto x = random_vec(static_cast<size_t>(n), rng);
+    for (uint64_t offset : {uint64_t{0}, uint64_t{0xFFFFFFF0ull}}) {
+      const uint32_t thr = 0x4CCCCCCCu;  // p = 0.3
+      const float scale = static_cast<float>(1.0 / 0.7);
+      std::vector<float> want(x.size());
+      lrn4j_dropout(n, x.data(), want.data(), 42, offset, thr, scale);
+      DeviceBuffer<float> dx(x), dy(std::vector<float>(x.size(), NAN));
+      CUDA_OK(lrn4j_cuda_dropout(n, dx.get(), dy.get(), 42, offset, thr, scale, nullptr));
+      CUDA_OK(cudaStreamSynchronize(nullptr));
+      const auto got = dy.download();
+      if (std::memcmp(got.data(), want.data(), got.size() * sizeof(float)) != 0) {
+        ++ck.failures;
+        std::fprintf(stderr, "MISMATCH dropout n=%lld offset=%llu differs from the CPU kernel\n",
+                     static_cast<long long>(n), static_cast<unsigned long long>(offset));
+      }
+    }
+  }
+}
+
 // LSTM / GRU / ATR steps against the CPU reference: forward, then backward (dh and dc in place) from the
 // reference forward's c; one sequence in three inactive, optional inputs absent in some variants.
 void check_cell_steps(Checker& ck) {
@@ -676,6 +700,7 @@ int main(int argc, char** argv) {
     run_quick(p);
     check_softmax_xent(p.ck, true);
     check_optimizers(p.ck, true);
+    check_dropout(p.ck);
     return p.ck.exit_code("test_cuda_kernels --quick");
   }
   const int64_t kT[] = {1, 2, 7, 33};
@@ -769,6 +794,7 @@ int main(int argc, char** argv) {
   check_softmax_xent(p.ck);
   check_embedding(p.ck);
   check_optimizers(p.ck);
+  check_dropout(p.ck);
   check_cell_steps(p.ck);
   check_sru(p.ck);
   return p.ck.exit_code("test_cuda_kernels");

@@ -160,6 +160,52 @@ public abstract class Backend {
         }
     }
 
+    // ---- dropout -----------------------------------------------------------------------------------
+
+    /**
+     * Inverted dropout (see lrn4j_dropout): element i of y is {@code x[i] / (1 − p)} where the mask keeps it
+     * and 0 where it drops it (also for NaN); the mask is a function of (seed, i) alone, identical on every
+     * backend and thread count, so the backward pass is the same call on the gradient with the same seed.
+     * y may be x (in place); otherwise x and y must not share storage. p = 0 copies.
+     */
+    public final void dropout(Tensor x, Tensor y, double p, long seed) {
+        DType dt = floating("x", x);
+        Tensor.require(y, "y");
+        sameDevice("x", x);
+        sameDevice("y", y);
+        if (y.dtype() != dt || y.numel() != x.numel()) {
+            throw new IllegalArgumentException("y is " + y.describe() + " but x is " + x.describe());
+        }
+        if (y != x && y.storage() == x.storage()) {
+            throw new IllegalArgumentException("y shares storage with x without being x");
+        }
+        hyper("p", p, 0, Math.nextDown(1.0));
+        dropoutImpl(x, y, p, dropoutThreshold(p), seed);
+    }
+
+    /** The unsigned 32-bit threshold of a drop probability p in [0, 1): floor(p · 2³²). */
+    public static int dropoutThreshold(double p) {
+        return (int) (long) Math.floor(p * 4294967296.0);
+    }
+
+    /** Whether dropout with this threshold keeps element {@code index} under {@code seed} (lrn4j_dropout's mask). */
+    public static boolean dropoutKeeps(long seed, long index, int threshold) {
+        return Integer.compareUnsigned(dropoutBits(seed, index), threshold) >= 0;
+    }
+
+    /** The mask bits of element {@code index} under {@code seed}: two rounds of the 32-bit murmur3 finaliser. */
+    public static int dropoutBits(long seed, long index) {
+        return fmix32(fmix32((int) index ^ (int) seed) ^ ((int) (index >>> 32) * 0x9E3779B1 + (int) (seed >>> 32)));
+    }
+
+    private static int fmix32(int h) {
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        h *= 0xC2B2AE35;
+        return h ^ h >>> 16;
+    }
+
     // ---- embedding ---------------------------------------------------------------------------------
 
     /**
@@ -815,6 +861,9 @@ public abstract class Backend {
                                         double weightDecay, double gradScale, boolean nesterov);
 
     protected abstract double sumOfSquaresImpl(Tensor x);
+
+    /** threshold = {@link #dropoutThreshold}(p); float backends multiply by (float) (1 / (1 − p)). */
+    protected abstract void dropoutImpl(Tensor x, Tensor y, double p, int threshold, long seed);
 
     protected abstract void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
                                                 Tensor out, long outOffset, int ldo);

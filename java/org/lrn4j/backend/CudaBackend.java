@@ -191,6 +191,12 @@ public final class CudaBackend extends Backend {
                 (float) weightDecay, (float) gradScale, nesterov ? 1 : 0, streamAddress), "sgd_step");
     }
 
+    @Override
+    protected void dropoutImpl(Tensor x, Tensor y, double p, int threshold, long seed) {
+        check(NativeKernels.cudaDropout(x.numel(), addr(x, 0), addr(y, 0), seed, 0, threshold, (float) (1 / (1 - p)),
+                streamAddress), "dropout");
+    }
+
     /** The kernel writes one double to device memory, copied back (the copy waits for the stream). */
     @Override
     protected double sumOfSquaresImpl(Tensor x) {

@@ -197,6 +197,23 @@ public final class JavaBackend extends Backend {
         });
     }
 
+    @Override
+    protected void dropoutImpl(Tensor x, Tensor y, double p, int threshold, long seed) {
+        if (reference(x)) {
+            REFERENCE.dropoutImpl(x, y, p, threshold, seed);
+            return;
+        }
+        FloatBuffer xb = floats(x);
+        FloatBuffer yb = floats(y);
+        int n = (int) x.numel();
+        float scale = (float) (1 / (1 - p));
+        pool().run((n + STEP_CHUNK - 1) / STEP_CHUNK, task -> {
+            for (int i = task * STEP_CHUNK; i < Math.min(n, (task + 1) * STEP_CHUNK); i++) {
+                yb.put(i, dropoutKeeps(seed, i, threshold) ? xb.get(i) * scale : 0f);
+            }
+        });
+    }
+
     /** Blocks of 4096 summed in double in order, block sums added in order. */
     @Override
     protected double sumOfSquaresImpl(Tensor x) {

@@ -185,6 +185,15 @@ public final class NativeBackend extends Backend {
     }
 
     @Override
+    protected void dropoutImpl(Tensor x, Tensor y, double p, int threshold, long seed) {
+        if (reference(x)) {
+            REFERENCE.dropoutImpl(x, y, p, threshold, seed);
+            return;
+        }
+        NativeKernels.dropout(x.numel(), addr(x, 0), addr(y, 0), seed, 0, threshold, (float) (1 / (1 - p)));
+    }
+
+    @Override
     protected double sumOfSquaresImpl(Tensor x) {
         if (reference(x)) {
             return REFERENCE.sumOfSquaresImpl(x);

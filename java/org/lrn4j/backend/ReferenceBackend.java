@@ -149,6 +149,16 @@ public final class ReferenceBackend extends Backend {
     }
 
     @Override
+    protected void dropoutImpl(Tensor x, Tensor y, double p, int threshold, long seed) {
+        double[] v = x.toDoubleArray();
+        double scale = 1 / (1 - p);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = dropoutKeeps(seed, i, threshold) ? v[i] * scale : 0;
+        }
+        y.write(0, v, 0, v.length);
+    }
+
+    @Override
     protected double sumOfSquaresImpl(Tensor x) {
         double s = 0;
         for (double v : x.toDoubleArray()) {

@@ -64,6 +64,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum;
 
+    @Option(names = "--dropout", defaultValue = "0",
+            description = "Dropout probability on the word vectors and the recurrent output in training (default: ${DEFAULT-VALUE}).")
+    double dropout;
+
     @Option(names = "--weight-decay", defaultValue = "0", description = "Weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
@@ -103,6 +107,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "java, native or cuda (default: the best that loads).")
     String backendName;
 
+    /**
+     * An epoch's bar: redrawn four times a second on a terminal, every 30 seconds when the output goes to a
+     * file or a pipe (so a log of a long run stays readable).
+     */
+    static ProgressBar progressBar(int epoch, int count) {
+        return new ProgressBarBuilder().setTaskName("epoch " + (epoch + 1)).setInitialMax(count)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(System.console() == null ? 30_000 : 250)
+                .continuousUpdate().build();
+    }
+
     @Override
     public Integer call() throws Exception {
         Backend backend = backendName == null ? Backends.get() : Backends.byName(backendName.toLowerCase(Locale.ROOT));
@@ -114,7 +128,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         LanguageModelCorpus data = Corpora.languageModel(corpus);
         ModelSpec spec = new ModelSpec("lm", cell, data.vocabulary().size(), embedding, hidden, layers, false, layerNorm,
-                activation, 0, seed);
+                activation, 0, seed, dropout);
         TrainConfig config = new TrainConfig(optimizer, lr, momentum, weightDecay, clip, batch, bptt, epochs, warmup,
                 decay, patience, lr / 100, stopAfter, checkpointEvery);
         Path runDir = dir != null ? dir : Path.of("runs", corpus.replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + cell);
@@ -137,7 +151,7 @@ final class TrainCommand implements Callable<Integer> {
     private Integer classify(Backend backend) throws Exception {
         org.lrn4j.data.ClassificationSet data = Corpora.classification(corpus);
         ModelSpec spec = new ModelSpec("classify", cell, data.vocabulary().size(), embedding, hidden, layers, bidirectional,
-                layerNorm, activation, data.labels().size(), seed);
+                layerNorm, activation, data.labels().size(), seed, dropout);
         TrainConfig config = new TrainConfig(optimizer, lr, momentum, weightDecay, clip, batch, bptt, epochs, warmup,
                 decay, patience, lr / 100, stopAfter, checkpointEvery);
         Path runDir = dir != null ? dir : Path.of("runs", "classify-" + corpus.replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + cell);
@@ -185,8 +199,7 @@ final class TrainCommand implements Callable<Integer> {
             batches = count;
             tokens = 0;
             started = System.nanoTime();
-            bar = new ProgressBarBuilder().setTaskName("epoch " + (epoch + 1)).setInitialMax(count)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate().build();
+            bar = progressBar(epoch, count);
             bar.stepTo(firstBatch);
         }
 
@@ -259,8 +272,7 @@ final class TrainCommand implements Callable<Integer> {
             tokens = 0;
             tokensSinceStart = 0;
             started = System.nanoTime();
-            bar = new ProgressBarBuilder().setTaskName("epoch " + (epoch + 1)).setInitialMax(count)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate().build();
+            bar = progressBar(epoch, count);
             bar.stepTo(firstBatch);
         }
 

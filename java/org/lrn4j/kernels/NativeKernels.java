@@ -70,6 +70,11 @@ public final class NativeKernels {
                                       @Cast("float*") long u, float lr, float momentum, float weightDecay,
                                       float gradScale, int nesterov);
 
+    @Name("lrn4j_dropout")
+    public static native void dropout(@Cast("int64_t") long n, @Cast("const float*") long x, @Cast("float*") long y,
+                                      @Cast("uint64_t") long seed, @Cast("uint64_t") long offset,
+                                      @Cast("uint32_t") int threshold, float scale);
+
     @Name("lrn4j_sum_squares")
     public static native double sumSquares(@Cast("int64_t") long n, @Cast("const float*") long x);
 
@@ -212,6 +217,12 @@ public final class NativeKernels {
     public static native int cudaSgdStep(@Cast("int64_t") long n, @Cast("float*") long p,
                                          @Cast("const float*") long g, @Cast("float*") long u, float lr,
                                          float momentum, float weightDecay, float gradScale, int nesterov,
+                                         @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_dropout")
+    public static native int cudaDropout(@Cast("int64_t") long n, @Cast("const float*") long x,
+                                         @Cast("float*") long y, @Cast("uint64_t") long seed,
+                                         @Cast("uint64_t") long offset, @Cast("uint32_t") int threshold, float scale,
                                          @Cast("void*") long stream);
 
     @Name("lrn4j_cudab_sum_squares")

@@ -27,6 +27,7 @@ public final class LanguageModel implements AutoCloseable {
     private final List<Parameter> parameters;
     private final int vocabulary;
 
+    private Dropout dropout;
     private Buffers buffers;
     /** The carried state [layers·directions, B, stateSize], or null before the first window. */
     private Tensor state;
@@ -65,6 +66,14 @@ public final class LanguageModel implements AutoCloseable {
 
     public List<Parameter> parameters() {
         return parameters;
+    }
+
+    /**
+     * Dropout in training windows with probability p (0 for none): on the word vectors entering the
+     * recurrent core and on its output before the projection. Evaluation never drops.
+     */
+    public void setDropout(double p) {
+        this.dropout = p == 0 ? null : new Dropout(backend, p);
     }
 
     public int vocabulary() {
@@ -114,12 +123,17 @@ public final class LanguageModel implements AutoCloseable {
      * @param targets T·B next-token ids, or -1 where nothing is predicted
      */
     public Loss trainWindow(int[] inputs, int[] targets, int steps, int batch) {
-        return window(inputs, targets, steps, batch, true);
+        return window(inputs, targets, steps, batch, true, 0);
+    }
+
+    /** A training window whose dropout masks come from {@code dropoutSeed} (see {@link Dropout#seed}). */
+    public Loss trainWindow(int[] inputs, int[] targets, int steps, int batch, long dropoutSeed) {
+        return window(inputs, targets, steps, batch, true, dropoutSeed);
     }
 
     /** The loss of a window without gradients (evaluation); the state is carried as in training. */
     public Loss evaluateWindow(int[] inputs, int[] targets, int steps, int batch) {
-        return window(inputs, targets, steps, batch, false);
+        return window(inputs, targets, steps, batch, false, 0);
     }
 
     /**
@@ -131,7 +145,7 @@ public final class LanguageModel implements AutoCloseable {
         int batch = tokens.length;
         int[] none = new int[batch];
         java.util.Arrays.fill(none, -1);
-        window(tokens, none, 1, batch, false);
+        window(tokens, none, 1, batch, false, 0);
         double[] logits = buffers.logits.toDoubleArray();
         double[][] out = new double[batch][vocabulary];
         for (int b = 0; b < batch; b++) {
@@ -223,7 +237,7 @@ public final class LanguageModel implements AutoCloseable {
         return best;
     }
 
-    private Loss window(int[] inputs, int[] targets, int steps, int batch, boolean train) {
+    private Loss window(int[] inputs, int[] targets, int steps, int batch, boolean train, long dropoutSeed) {
         if (steps < 1 || batch < 1) {
             throw new IllegalArgumentException("a window needs steps and batch >= 1, got " + steps + " and " + batch);
         }
@@ -250,15 +264,32 @@ public final class LanguageModel implements AutoCloseable {
         if (state != null && state.dim(1) != batch) {
             resetState();
         }
+        boolean drop = train && dropout != null;
+        long inputSeed = Dropout.seed(dropoutSeed, 0, 0);
+        long outputSeed = Dropout.seed(dropoutSeed, 0, 1);
         embedding.forward(rows, b.ids, b.embedded);
+        if (drop) {
+            dropout.forward(b.embedded, b.embedded, inputSeed);
+        }
         b.result = rnn.forward(b.embedded, null, state, b.result);
-        output.forward(rows, b.result.output(), b.logits);
+        Tensor top = b.result.output();
+        if (drop) {
+            top = b.dropped();
+            dropout.forward(b.result.output(), top, outputSeed);
+        }
+        output.forward(rows, top, b.logits);
         double scale = counted == 0 ? 0 : 1.0 / counted;
         backend.softmaxCrossEntropy(rows, vocabulary, b.logits, 0, vocabulary, b.targets, scale, b.loss,
                 train ? b.logits : null, 0, vocabulary);
         if (train) {
-            output.backward(rows, b.result.output(), b.logits, b.dRnnOut);
+            output.backward(rows, top, b.logits, b.dRnnOut);
+            if (drop) {
+                dropout.backward(b.dRnnOut, b.dRnnOut, outputSeed);
+            }
             b.gradients = rnn.backward(b.result, b.dRnnOut, null, b.gradients);
+            if (drop) {
+                dropout.backward(b.gradients.input(), b.gradients.input(), inputSeed);
+            }
             embedding.backward(rows, b.ids, b.gradients.input());
         }
         carry(b.result.finalState());
@@ -304,6 +335,15 @@ public final class LanguageModel implements AutoCloseable {
         final Tensor lossHost;
         Recurrent.Result result;
         Recurrent.Gradients gradients;
+        /** The recurrent output after dropout, allocated on first use. */
+        Tensor dropped;
+
+        Tensor dropped() {
+            if (dropped == null) {
+                dropped = backend.allocate(dtype, steps, batch, rnn.outputSize());
+            }
+            return dropped;
+        }
 
         Buffers(int steps, int batch) {
             this.steps = steps;
@@ -334,6 +374,9 @@ public final class LanguageModel implements AutoCloseable {
             }
             if (result != null) {
                 result.close();
+            }
+            if (dropped != null) {
+                dropped.close();
             }
             for (Tensor t : new Tensor[] {idsHost, targetsHost, ids, targets, embedded, logits, dRnnOut, loss, lossHost}) {
                 t.close();

@@ -26,6 +26,7 @@ public final class SequenceClassifier implements AutoCloseable {
     private final Parameter weight;
     private final Parameter bias;
     private final List<Parameter> parameters;
+    private Dropout dropout;
 
     /** Summed loss (nats), counted examples, and how many were classified correctly. */
     public record Outcome(double lossSum, int count, int correct, int[] predictions) {
@@ -75,6 +76,14 @@ public final class SequenceClassifier implements AutoCloseable {
         return parameters;
     }
 
+    /**
+     * Dropout in training batches with probability p (0 for none): on the word vectors entering the
+     * recurrent core and on the final states the linear layer reads. Evaluation never drops.
+     */
+    public void setDropout(double p) {
+        this.dropout = p == 0 ? null : new Dropout(backend, p);
+    }
+
     public Recurrent rnn() {
         return rnn;
     }
@@ -92,6 +101,12 @@ public final class SequenceClassifier implements AutoCloseable {
      * @param labels  B class indices
      */
     public Outcome run(int[] tokens, int[] lengths, int[] labels, int steps, int batch, boolean train) {
+        return run(tokens, lengths, labels, steps, batch, train, 0);
+    }
+
+    /** As {@link #run(int[], int[], int[], int, int, boolean)}, with dropout masks from {@code dropoutSeed}. */
+    public Outcome run(int[] tokens, int[] lengths, int[] labels, int steps, int batch, boolean train,
+                       long dropoutSeed) {
         int rows = Math.multiplyExact(steps, batch);
         if (tokens.length != rows || lengths.length != batch || labels.length != batch) {
             throw new IllegalArgumentException("a batch of " + batch + " sequences of " + steps + " steps needs "
@@ -118,9 +133,20 @@ public final class SequenceClassifier implements AutoCloseable {
              Tensor embedded = backend.allocate(dtype, steps, batch, embedding.dim());
              Tensor logits = backend.allocate(dtype, batch, classes);
              Tensor loss = backend.allocate(dtype, batch)) {
+            boolean drop = train && dropout != null;
+            long inputSeed = Dropout.seed(dropoutSeed, 0, 0);
+            long featureSeed = Dropout.seed(dropoutSeed, 0, 1);
             embedding.forward(rows, ids, embedded);
-            try (Recurrent.Result r = rnn.forward(embedded, lengths, null, null)) {
+            if (drop) {
+                dropout.forward(embedded, embedded, inputSeed);
+            }
+            try (Recurrent.Result r = rnn.forward(embedded, lengths, null, null);
+                 Tensor dropped = drop ? backend.allocate(dtype, r.finalState().shape()) : null) {
                 Tensor fin = r.finalState();
+                if (drop) {
+                    dropout.forward(fin, dropped, featureSeed);
+                    fin = dropped;
+                }
                 for (int d = 0; d < dirs; d++) {
                     // h of direction d: the first H values of each state row (stateSize may be 2H: h, then c)
                     backend.gemm(false, false, batch, classes, h, fin, (top + d) * batch * width, width,
@@ -156,7 +182,8 @@ public final class SequenceClassifier implements AutoCloseable {
                         }
                         predictions[b] = best;
                     }
-                    backward(r, logits, batch, h, dirs, width, top, steps, ids, rows);
+                    backward(r, fin, logits, batch, h, dirs, width, top, ids, rows, drop ? inputSeed : null,
+                            drop ? featureSeed : null);
                 }
                 double sum = 0;
                 int correct = 0;
@@ -169,9 +196,9 @@ public final class SequenceClassifier implements AutoCloseable {
         }
     }
 
-    private void backward(Recurrent.Result r, Tensor dLogits, int batch, int h, int dirs, int width, long top,
-                          int steps, Tensor ids, int rows) {
-        Tensor fin = r.finalState();
+    /** fin: the final states the linear layer read (after dropout when it applies). */
+    private void backward(Recurrent.Result r, Tensor fin, Tensor dLogits, int batch, int h, int dirs, int width,
+                          long top, Tensor ids, int rows, Long inputSeed, Long featureSeed) {
         backend.colSum(batch, classes, dLogits, 0, classes, true, bias.grad());
         try (Tensor dFinal = backend.allocate(dtype, fin.shape())) {
             dFinal.zero();
@@ -182,7 +209,13 @@ public final class SequenceClassifier implements AutoCloseable {
                 backend.gemm(false, true, batch, h, classes, dLogits, 0, classes, weight.value(),
                         (long) d * h * classes, classes, null, false, dFinal, at, width);
             }
+            if (featureSeed != null) {
+                dropout.backward(dFinal, dFinal, featureSeed);
+            }
             try (Recurrent.Gradients g = rnn.backward(r, null, dFinal, null)) {
+                if (inputSeed != null) {
+                    dropout.backward(g.input(), g.input(), inputSeed);
+                }
                 embedding.backward(rows, ids, g.input());
             }
         }

@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import org.lrn4j.backend.Backend;
 import org.lrn4j.data.BucketBatches;
 import org.lrn4j.data.ClassificationSet;
+import org.lrn4j.nn.Dropout;
 import org.lrn4j.nn.Parameter;
 import org.lrn4j.nn.SequenceClassifier;
 import org.lrn4j.tensor.DType;
@@ -112,7 +113,8 @@ public final class ClassifierTrainer {
                     for (Parameter p : model.parameters()) {
                         p.zeroGrad();
                     }
-                    SequenceClassifier.Outcome o = model.run(b.tokens(), b.lengths(), b.labels(), b.steps(), b.batch(), true);
+                    SequenceClassifier.Outcome o = model.run(b.tokens(), b.lengths(), b.labels(), b.steps(), b.batch(), true,
+                            Dropout.seed(spec.seed(), optimizer.steps(), 0));
                     double[] clip = Optimizer.clip(backend, model.parameters(), config.clipNorm());
                     double lr = schedule.rate(optimizer.steps() + 1);
                     optimizer.setLearningRate(lr);

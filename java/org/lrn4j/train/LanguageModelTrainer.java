@@ -13,6 +13,7 @@ import com.google.gson.JsonObject;
 import org.lrn4j.backend.Backend;
 import org.lrn4j.data.LanguageModelCorpus;
 import org.lrn4j.data.StreamBatches;
+import org.lrn4j.nn.Dropout;
 import org.lrn4j.nn.LanguageModel;
 import org.lrn4j.nn.Parameter;
 import org.lrn4j.tensor.DType;
@@ -137,7 +138,8 @@ public final class LanguageModelTrainer {
                     for (Parameter p : model.parameters()) {
                         p.zeroGrad();
                     }
-                    LanguageModel.Loss loss = model.trainWindow(b.inputs(), b.targets(), b.steps(), b.batch());
+                    LanguageModel.Loss loss = model.trainWindow(b.inputs(), b.targets(), b.steps(), b.batch(),
+                            Dropout.seed(spec.seed(), optimizer.steps(), 0));
                     double[] clip = Optimizer.clip(backend, model.parameters(), config.clipNorm());
                     double lr = schedule.rate(optimizer.steps() + 1);
                     optimizer.setLearningRate(lr);

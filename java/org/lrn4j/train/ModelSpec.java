@@ -20,9 +20,18 @@ import org.lrn4j.tensor.DType;
  * @param cell         the recurrent cell: "lrn", "lstm", "gru", "atr" or "sru"
  * @param activation   g of the LRN (and of the SRU's output): "tanh" or "identity"
  * @param classes      number of classes ("classify"), 0 for a language model
+ * @param dropout      drop probability in training, in [0, 1): on the word vectors entering the recurrent
+ *                     core and on its output (language model) or its final states (classifier)
  */
 public record ModelSpec(String task, String cell, int vocabulary, int embedding, int hidden, int layers,
-                        boolean bidirectional, boolean layerNorm, String activation, int classes, long seed) {
+                        boolean bidirectional, boolean layerNorm, String activation, int classes, long seed,
+                        double dropout) {
+
+    /** A spec without dropout. */
+    public ModelSpec(String task, String cell, int vocabulary, int embedding, int hidden, int layers,
+                     boolean bidirectional, boolean layerNorm, String activation, int classes, long seed) {
+        this(task, cell, vocabulary, embedding, hidden, layers, bidirectional, layerNorm, activation, classes, seed, 0);
+    }
 
     public ModelSpec {
         task = task.toLowerCase(Locale.ROOT);
@@ -40,6 +49,9 @@ public record ModelSpec(String task, String cell, int vocabulary, int embedding,
         }
         if (task.equals("lm") && bidirectional) {
             throw new IllegalArgumentException("a language model cannot be bidirectional: it would see the future");
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
         }
         if (!activation.equals("tanh") && !activation.equals("identity")) {
             throw new IllegalArgumentException("activation must be tanh or identity, got '" + activation + "'");
@@ -76,15 +88,19 @@ public record ModelSpec(String task, String cell, int vocabulary, int embedding,
         if (!task.equals("lm")) {
             throw new IllegalStateException("this spec describes a " + task + " model");
         }
-        return new LanguageModel(backend, dtype, vocabulary, embedding, buildRecurrent(backend, dtype), seed);
+        LanguageModel model = new LanguageModel(backend, dtype, vocabulary, embedding, buildRecurrent(backend, dtype), seed);
+        model.setDropout(dropout);
+        return model;
     }
 
     public SequenceClassifier buildClassifier(Backend backend, DType dtype) {
         if (!task.equals("classify")) {
             throw new IllegalStateException("this spec describes a " + task + " model");
         }
-        return new SequenceClassifier(backend, dtype, vocabulary, embedding, buildRecurrent(backend, dtype), classes,
-                seed);
+        SequenceClassifier model = new SequenceClassifier(backend, dtype, vocabulary, embedding,
+                buildRecurrent(backend, dtype), classes, seed);
+        model.setDropout(dropout);
+        return model;
     }
 
     public JsonObject toJson() {
@@ -100,6 +116,7 @@ public record ModelSpec(String task, String cell, int vocabulary, int embedding,
         o.addProperty("activation", activation);
         o.addProperty("classes", classes);
         o.addProperty("seed", seed);
+        o.addProperty("dropout", dropout);
         return o;
     }
 
@@ -108,7 +125,8 @@ public record ModelSpec(String task, String cell, int vocabulary, int embedding,
             return new ModelSpec(o.get("task").getAsString(), o.get("cell").getAsString(), o.get("vocabulary").getAsInt(),
                     o.get("embedding").getAsInt(), o.get("hidden").getAsInt(), o.get("layers").getAsInt(),
                     o.get("bidirectional").getAsBoolean(), o.get("layer_norm").getAsBoolean(),
-                    o.get("activation").getAsString(), o.get("classes").getAsInt(), o.get("seed").getAsLong());
+                    o.get("activation").getAsString(), o.get("classes").getAsInt(), o.get("seed").getAsLong(),
+                    o.has("dropout") ? o.get("dropout").getAsDouble() : 0);
         } catch (NullPointerException | UnsupportedOperationException | IllegalStateException | NumberFormatException e) {
             throw new IllegalArgumentException("the model description is incomplete or malformed: " + o, e);
         }

@@ -2,6 +2,7 @@ package org.lrn4j.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lrn4j.TestData;
 import org.lrn4j.backend.Backend;
@@ -35,32 +37,55 @@ class LanguageModelTest {
         return new LanguageModel(backend, dtype, V, 4, lrn, seed);
     }
 
+    /** Gradients of the training loss, with and without dropout (a fixed dropout seed: the same masks). */
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void gradientsMatchFiniteDifferences(boolean bidirectional) {
+    @CsvSource({"false, 0", "true, 0", "false, 0.3", "true, 0.3"})
+    void gradientsMatchFiniteDifferences(boolean bidirectional, double dropout) {
         Backend ref = ReferenceBackend.INSTANCE;
+        long seed = 77;
         try (LanguageModel lm = model(ref, DType.FLOAT64, bidirectional, 3)) {
+            lm.setDropout(dropout);
             for (Parameter p : lm.parameters()) {
                 p.zeroGrad();
             }
             lm.resetState();
-            lm.trainWindow(INPUTS, TARGETS, T, B);
+            lm.trainWindow(INPUTS, TARGETS, T, B, seed);
+            java.util.Map<Parameter, double[]> grads = new java.util.HashMap<>();
             for (Parameter p : lm.parameters()) {
-                double[] grad = p.grad().toDoubleArray();
+                grads.put(p, p.grad().toDoubleArray());
+            }
+            for (Parameter p : lm.parameters()) {
+                double[] grad = grads.get(p);
                 Tensor v = p.value();
                 for (int i = 0; i < v.numel(); i++) {
                     double x = v.get(i);
                     double h = 1e-6;
                     v.set(i, x + h);
-                    double up = meanLoss(lm);
+                    double up = trainingLoss(lm, seed);
                     v.set(i, x - h);
-                    double down = meanLoss(lm);
+                    double down = trainingLoss(lm, seed);
                     v.set(i, x);
                     double fd = (up - down) / (2 * h);
                     assertEquals(fd, grad[i], 1e-7 + 1e-5 * Math.abs(fd), p.name() + "[" + i + "]");
                 }
             }
+            if (dropout > 0) {
+                // the masks matter: another seed gives another loss, and evaluation does not drop
+                double a = trainingLoss(lm, seed);
+                assertNotEquals(a, trainingLoss(lm, seed + 1), 1e-9);
+                assertEquals(a, trainingLoss(lm, seed), 0.0, "the same seed gives the same loss");
+                lm.setDropout(0);
+                double plain = meanLoss(lm);
+                lm.setDropout(dropout);
+                assertEquals(plain, meanLoss(lm), 0.0, "evaluation does not drop");
+            }
         }
+    }
+
+    /** The training loss under the masks of {@code seed} (the gradients it adds are not looked at). */
+    private static double trainingLoss(LanguageModel lm, long seed) {
+        lm.resetState();
+        return lm.trainWindow(INPUTS, TARGETS, T, B, seed).mean();
     }
 
     private static double meanLoss(LanguageModel lm) {

@@ -28,22 +28,30 @@ class SequenceClassifierTest {
         return new SequenceClassifier(backend, dtype, V, 4, lrn, 3, seed);
     }
 
-    @Test
-    void gradientsMatchFiniteDifferences() {
+    /** Gradients of the training loss, with and without dropout (a fixed dropout seed: the same masks). */
+    @ParameterizedTest
+    @ValueSource(doubles = {0, 0.3})
+    void gradientsMatchFiniteDifferences(double dropout) {
         int[] tokens = {1, 2, 3, 4, 5, 0, 2, -1, 1, 3, -1, -1};  // T = 4, B = 3, padding marked -1
         int[] lengths = {4, 2, 3};
         int[] labels = {2, 0, 1};
+        long seed = 91;
         try (SequenceClassifier c = model(ReferenceBackend.INSTANCE, DType.FLOAT64, 4)) {
-            c.run(tokens, lengths, labels, 4, 3, true);
+            c.setDropout(dropout);
+            c.run(tokens, lengths, labels, 4, 3, true, seed);
+            java.util.Map<Parameter, double[]> grads = new java.util.HashMap<>();
             for (Parameter p : c.parameters()) {
-                double[] grad = p.grad().toDoubleArray();
+                grads.put(p, p.grad().toDoubleArray());
+            }
+            for (Parameter p : c.parameters()) {
+                double[] grad = grads.get(p);
                 for (int i = 0; i < p.value().numel(); i++) {
                     double x = p.value().get(i);
                     double h = 1e-6;
                     p.value().set(i, x + h);
-                    double up = c.run(tokens, lengths, labels, 4, 3, false).meanLoss();
+                    double up = c.run(tokens, lengths, labels, 4, 3, true, seed).meanLoss();
                     p.value().set(i, x - h);
-                    double down = c.run(tokens, lengths, labels, 4, 3, false).meanLoss();
+                    double down = c.run(tokens, lengths, labels, 4, 3, true, seed).meanLoss();
                     p.value().set(i, x);
                     double fd = (up - down) / (2 * h);
                     assertEquals(fd, grad[i], 1e-7 + 1e-5 * Math.abs(fd), p.name() + "[" + i + "]");

@@ -23,7 +23,7 @@ class ClassifierTrainerTest {
             new GeneratedClassification.Sizes(2, 800, 200, 200, 2, 4));
 
     private static ModelSpec spec() {
-        return new ModelSpec("classify", "lrn", DATA.vocabulary().size(), 16, 24, 1, true, false, "tanh", 2, 5);
+        return new ModelSpec("classify", "lrn", DATA.vocabulary().size(), 16, 24, 1, true, false, "tanh", 2, 5, 0.2);
     }
 
     private static TrainConfig config() {

@@ -26,7 +26,7 @@ class LanguageModelTrainerTest {
     private static final LanguageModelCorpus CORPUS = GeneratedLanguage.corpus(5, new GeneratedLanguage.Sizes(6000, 800, 800));
 
     private static ModelSpec spec() {
-        return new ModelSpec("lm", "lrn", CORPUS.vocabulary().size(), 16, 24, 1, false, false, "tanh", 0, 3);
+        return new ModelSpec("lm", "lrn", CORPUS.vocabulary().size(), 16, 24, 1, false, false, "tanh", 0, 3, 0.2);
     }
 
     private static TrainConfig config(int epochs) {
