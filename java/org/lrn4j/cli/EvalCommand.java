@@ -66,6 +66,8 @@ final class EvalCommand implements Callable<Integer> {
             out.put("cross_entropy_nats", Math.log(ppl));
             out.put("tokens_per_second", stream.length / seconds);
             out.put("cell", mc.spec.cell());
+            out.put("parameters", count(mc.languageModel().parameters()));
+            out.put("recurrent_parameters", count(mc.languageModel().rnn().parameters()));
             out.put("backend", backend.name());
             if (json) {
                 System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
@@ -99,6 +101,8 @@ final class EvalCommand implements Callable<Integer> {
         out.put("accuracy", r[1]);
         out.put("loss", r[0]);
         out.put("cell", mc.spec.cell());
+        out.put("parameters", count(mc.classifier.parameters()));
+        out.put("recurrent_parameters", count(mc.classifier.rnn().parameters()));
         out.put("backend", backend.name());
         if (json) {
             System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
@@ -107,5 +111,13 @@ final class EvalCommand implements Callable<Integer> {
                     part.size(), mc.directory, backend.name());
         }
         return 0;
+    }
+
+    private static long count(java.util.List<org.lrn4j.nn.Parameter> parameters) {
+        long n = 0;
+        for (org.lrn4j.nn.Parameter p : parameters) {
+            n += p.value().numel();
+        }
+        return n;
     }
 }
