@@ -68,6 +68,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Dropout probability on the word vectors and the recurrent output in training (default: ${DEFAULT-VALUE}).")
     double dropout;
 
+    @Option(names = "--pooling", defaultValue = "final",
+            description = "classify: what the output layer reads, final (final states) or mean (outputs averaged over time) (default: ${DEFAULT-VALUE}).")
+    String pooling;
+
     @Option(names = "--weight-decay", defaultValue = "0", description = "Weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
@@ -151,7 +155,7 @@ final class TrainCommand implements Callable<Integer> {
     private Integer classify(Backend backend) throws Exception {
         org.lrn4j.data.ClassificationSet data = Corpora.classification(corpus);
         ModelSpec spec = new ModelSpec("classify", cell, data.vocabulary().size(), embedding, hidden, layers, bidirectional,
-                layerNorm, activation, data.labels().size(), seed, dropout);
+                layerNorm, activation, data.labels().size(), seed, dropout, pooling);
         TrainConfig config = new TrainConfig(optimizer, lr, momentum, weightDecay, clip, batch, bptt, epochs, warmup,
                 decay, patience, lr / 100, stopAfter, checkpointEvery);
         Path runDir = dir != null ? dir : Path.of("runs", "classify-" + corpus.replaceAll("[^A-Za-z0-9_.-]", "_") + "-" + cell);

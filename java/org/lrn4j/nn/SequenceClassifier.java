@@ -27,6 +27,7 @@ public final class SequenceClassifier implements AutoCloseable {
     private final Parameter bias;
     private final List<Parameter> parameters;
     private Dropout dropout;
+    private boolean meanPooling;
 
     /** Summed loss (nats), counted examples, and how many were classified correctly. */
     public record Outcome(double lossSum, int count, int correct, int[] predictions) {
@@ -82,6 +83,18 @@ public final class SequenceClassifier implements AutoCloseable {
      */
     public void setDropout(double p) {
         this.dropout = p == 0 ? null : new Dropout(backend, p);
+    }
+
+    /**
+     * What the linear layer reads: "final" (the top layer's final states, see the class comment) or "mean"
+     * (the top layer's outputs averaged over each sequence's own steps, both directions concatenated).
+     */
+    public void setPooling(String pooling) {
+        switch (pooling) {
+            case "final" -> meanPooling = false;
+            case "mean" -> meanPooling = true;
+            default -> throw new IllegalArgumentException("pooling must be final or mean, got '" + pooling + "'");
+        }
     }
 
     public Recurrent rnn() {
@@ -140,14 +153,31 @@ public final class SequenceClassifier implements AutoCloseable {
             if (drop) {
                 dropout.forward(embedded, embedded, inputSeed);
             }
+            int features = rnn.outputSize();
             try (Recurrent.Result r = rnn.forward(embedded, lengths, null, null);
-                 Tensor dropped = drop ? backend.allocate(dtype, r.finalState().shape()) : null) {
+                 Tensor weights = meanPooling ? poolingWeights(lengths, steps, batch) : null;
+                 Tensor pooled = meanPooling ? backend.allocate(dtype, batch, features) : null;
+                 Tensor dropped = drop ? backend.allocate(dtype, meanPooling ? pooled.shape() : r.finalState().shape())
+                         : null) {
                 Tensor fin = r.finalState();
+                if (meanPooling) {
+                    // pooled[b, :] = Σ_t w[t, b] · out[t, b, :], w = 1/length over the sequence's steps
+                    for (int b = 0; b < batch; b++) {
+                        backend.gemm(true, false, 1, features, steps, weights, b, batch, r.output(),
+                                (long) b * features, batch * features, null, false, pooled, (long) b * features,
+                                features);
+                    }
+                    fin = pooled;
+                }
                 if (drop) {
                     dropout.forward(fin, dropped, featureSeed);
                     fin = dropped;
                 }
-                for (int d = 0; d < dirs; d++) {
+                if (meanPooling) {
+                    backend.gemm(false, false, batch, classes, features, fin, 0, features, weight.value(), 0, classes,
+                            bias.value(), false, logits, 0, classes);
+                }
+                for (int d = 0; d < dirs && !meanPooling; d++) {
                     // h of direction d: the first H values of each state row (stateSize may be 2H: h, then c)
                     backend.gemm(false, false, batch, classes, h, fin, (top + d) * batch * width, width,
                             weight.value(), (long) d * h * classes, classes, d == 0 ? bias.value() : null, d > 0,
@@ -182,8 +212,13 @@ public final class SequenceClassifier implements AutoCloseable {
                         }
                         predictions[b] = best;
                     }
-                    backward(r, fin, logits, batch, h, dirs, width, top, ids, rows, drop ? inputSeed : null,
-                            drop ? featureSeed : null);
+                    if (meanPooling) {
+                        backwardPooled(r, fin, weights, logits, steps, batch, ids, rows, drop ? inputSeed : null,
+                                drop ? featureSeed : null);
+                    } else {
+                        backward(r, fin, logits, batch, h, dirs, width, top, ids, rows, drop ? inputSeed : null,
+                                drop ? featureSeed : null);
+                    }
                 }
                 double sum = 0;
                 int correct = 0;
@@ -192,6 +227,51 @@ public final class SequenceClassifier implements AutoCloseable {
                     correct += predictions[b] == labels[b] ? 1 : 0;
                 }
                 return new Outcome(sum, batch, correct, predictions);
+            }
+        }
+    }
+
+    /** w[t, b] = 1/lengths[b] for t < lengths[b], else 0, on the backend: the mean-pooling weights [T, B]. */
+    private Tensor poolingWeights(int[] lengths, int steps, int batch) {
+        double[] w = new double[steps * batch];
+        for (int b = 0; b < batch; b++) {
+            if (lengths[b] < 1 || lengths[b] > steps) {
+                throw new IllegalArgumentException("lengths[" + b + "] = " + lengths[b] + " is outside [1, " + steps + "]");
+            }
+            for (int t = 0; t < lengths[b]; t++) {
+                w[t * batch + b] = 1.0 / lengths[b];
+            }
+        }
+        try (Tensor host = Tensor.host(dtype, steps, batch)) {
+            host.write(0, w, 0, w.length);
+            return backend.copyOf(host);
+        }
+    }
+
+    /** The backward pass through the linear layer and the mean pooling; feats: what the linear layer read. */
+    private void backwardPooled(Recurrent.Result r, Tensor feats, Tensor weights, Tensor dLogits, int steps, int batch,
+                                Tensor ids, int rows, Long inputSeed, Long featureSeed) {
+        int features = rnn.outputSize();
+        backend.colSum(batch, classes, dLogits, 0, classes, true, bias.grad());
+        backend.gemm(true, false, features, classes, batch, feats, 0, features, dLogits, 0, classes, null, true,
+                weight.grad(), 0, classes);
+        try (Tensor dPooled = backend.allocate(dtype, batch, features);
+             Tensor dOut = backend.allocate(dtype, r.output().shape())) {
+            backend.gemm(false, true, batch, features, classes, dLogits, 0, classes, weight.value(), 0, classes, null,
+                    false, dPooled, 0, features);
+            if (featureSeed != null) {
+                dropout.backward(dPooled, dPooled, featureSeed);
+            }
+            // dOut[t, b, :] = w[t, b] · dPooled[b, :] (every element written: w is 0 past a sequence's end)
+            for (int b = 0; b < batch; b++) {
+                backend.gemm(false, false, steps, features, 1, weights, b, batch, dPooled, (long) b * features, features,
+                        null, false, dOut, (long) b * features, batch * features);
+            }
+            try (Recurrent.Gradients g = rnn.backward(r, dOut, null, null)) {
+                if (inputSeed != null) {
+                    dropout.backward(g.input(), g.input(), inputSeed);
+                }
+                embedding.backward(rows, ids, g.input());
             }
         }
     }

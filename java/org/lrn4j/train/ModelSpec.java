@@ -21,16 +21,25 @@ import org.lrn4j.tensor.DType;
  * @param activation   g of the LRN (and of the SRU's output): "tanh" or "identity"
  * @param classes      number of classes ("classify"), 0 for a language model
  * @param dropout      drop probability in training, in [0, 1): on the word vectors entering the recurrent
- *                     core and on its output (language model) or its final states (classifier)
+ *                     core and on its output (language model) or on the classifier's features
+ * @param pooling      a classifier's features: "final" (final states) or "mean" (outputs averaged over time)
  */
 public record ModelSpec(String task, String cell, int vocabulary, int embedding, int hidden, int layers,
                         boolean bidirectional, boolean layerNorm, String activation, int classes, long seed,
-                        double dropout) {
+                        double dropout, String pooling) {
 
     /** A spec without dropout. */
     public ModelSpec(String task, String cell, int vocabulary, int embedding, int hidden, int layers,
                      boolean bidirectional, boolean layerNorm, String activation, int classes, long seed) {
-        this(task, cell, vocabulary, embedding, hidden, layers, bidirectional, layerNorm, activation, classes, seed, 0);
+        this(task, cell, vocabulary, embedding, hidden, layers, bidirectional, layerNorm, activation, classes, seed, 0,
+                "final");
+    }
+
+    /** A spec whose classifier (if it is one) reads the final states. */
+    public ModelSpec(String task, String cell, int vocabulary, int embedding, int hidden, int layers,
+                     boolean bidirectional, boolean layerNorm, String activation, int classes, long seed, double dropout) {
+        this(task, cell, vocabulary, embedding, hidden, layers, bidirectional, layerNorm, activation, classes, seed,
+                dropout, "final");
     }
 
     public ModelSpec {
@@ -49,6 +58,10 @@ public record ModelSpec(String task, String cell, int vocabulary, int embedding,
         }
         if (task.equals("lm") && bidirectional) {
             throw new IllegalArgumentException("a language model cannot be bidirectional: it would see the future");
+        }
+        pooling = pooling.toLowerCase(Locale.ROOT);
+        if (!pooling.equals("final") && !pooling.equals("mean")) {
+            throw new IllegalArgumentException("pooling must be final or mean, got '" + pooling + "'");
         }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
@@ -100,6 +113,7 @@ public record ModelSpec(String task, String cell, int vocabulary, int embedding,
         SequenceClassifier model = new SequenceClassifier(backend, dtype, vocabulary, embedding,
                 buildRecurrent(backend, dtype), classes, seed);
         model.setDropout(dropout);
+        model.setPooling(pooling);
         return model;
     }
 
@@ -117,6 +131,7 @@ public record ModelSpec(String task, String cell, int vocabulary, int embedding,
         o.addProperty("classes", classes);
         o.addProperty("seed", seed);
         o.addProperty("dropout", dropout);
+        o.addProperty("pooling", pooling);
         return o;
     }
 
@@ -126,7 +141,8 @@ public record ModelSpec(String task, String cell, int vocabulary, int embedding,
                     o.get("embedding").getAsInt(), o.get("hidden").getAsInt(), o.get("layers").getAsInt(),
                     o.get("bidirectional").getAsBoolean(), o.get("layer_norm").getAsBoolean(),
                     o.get("activation").getAsString(), o.get("classes").getAsInt(), o.get("seed").getAsLong(),
-                    o.has("dropout") ? o.get("dropout").getAsDouble() : 0);
+                    o.has("dropout") ? o.get("dropout").getAsDouble() : 0,
+                    o.has("pooling") ? o.get("pooling").getAsString() : "final");
         } catch (NullPointerException | UnsupportedOperationException | IllegalStateException | NumberFormatException e) {
             throw new IllegalArgumentException("the model description is incomplete or malformed: " + o, e);
         }

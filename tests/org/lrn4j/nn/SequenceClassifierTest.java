@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lrn4j.TestData;
 import org.lrn4j.backend.Backend;
@@ -30,14 +31,15 @@ class SequenceClassifierTest {
 
     /** Gradients of the training loss, with and without dropout (a fixed dropout seed: the same masks). */
     @ParameterizedTest
-    @ValueSource(doubles = {0, 0.3})
-    void gradientsMatchFiniteDifferences(double dropout) {
+    @CsvSource({"0, final", "0.3, final", "0, mean", "0.3, mean"})
+    void gradientsMatchFiniteDifferences(double dropout, String pooling) {
         int[] tokens = {1, 2, 3, 4, 5, 0, 2, -1, 1, 3, -1, -1};  // T = 4, B = 3, padding marked -1
         int[] lengths = {4, 2, 3};
         int[] labels = {2, 0, 1};
         long seed = 91;
         try (SequenceClassifier c = model(ReferenceBackend.INSTANCE, DType.FLOAT64, 4)) {
             c.setDropout(dropout);
+            c.setPooling(pooling);
             c.run(tokens, lengths, labels, 4, 3, true, seed);
             java.util.Map<Parameter, double[]> grads = new java.util.HashMap<>();
             for (Parameter p : c.parameters()) {
@@ -56,6 +58,31 @@ class SequenceClassifierTest {
                     double fd = (up - down) / (2 * h);
                     assertEquals(fd, grad[i], 1e-7 + 1e-5 * Math.abs(fd), p.name() + "[" + i + "]");
                 }
+            }
+        }
+    }
+
+    /** One training batch with mean pooling and dropout: loss and gradients of every backend equal the reference's. */
+    @ParameterizedTest
+    @ValueSource(strings = {"java", "native", "cuda"})
+    void meanPoolingWithDropoutMatchesTheReference(String name) {
+        Backend backend = TestData.backendOrSkip(name);
+        int[] tokens = {1, 2, 3, 4, 5, 0, 2, -1, 1, 3, -1, -1};
+        int[] lengths = {4, 2, 3};
+        int[] labels = {2, 0, 1};
+        try (SequenceClassifier want = model(ReferenceBackend.INSTANCE, DType.FLOAT64, 4);
+             SequenceClassifier got = model(backend, DType.FLOAT32, 4)) {
+            for (SequenceClassifier c : new SequenceClassifier[] {want, got}) {
+                c.setDropout(0.4);
+                c.setPooling("mean");
+            }
+            double lw = want.run(tokens, lengths, labels, 4, 3, true, 5).meanLoss();
+            double lg = got.run(tokens, lengths, labels, 4, 3, true, 5).meanLoss();
+            assertEquals(lw, lg, 1e-5, name + " loss");
+            for (int k = 0; k < want.parameters().size(); k++) {
+                TestData.assertClose(name + " " + want.parameters().get(k).name(),
+                        want.parameters().get(k).grad().toDoubleArray(), got.parameters().get(k).grad().toDoubleArray(),
+                        1e-5, 1e-4);
             }
         }
     }
