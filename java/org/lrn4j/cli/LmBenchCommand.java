@@ -1,0 +1,165 @@
+package org.lrn4j.cli;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+import com.google.gson.GsonBuilder;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import org.lrn4j.backend.Backend;
+import org.lrn4j.backend.Backends;
+import org.lrn4j.nn.Dropout;
+import org.lrn4j.nn.LanguageModel;
+import org.lrn4j.nn.Parameter;
+import org.lrn4j.nn.Recurrent;
+import org.lrn4j.tensor.DType;
+import org.lrn4j.tensor.Tensor;
+import org.lrn4j.train.Adam;
+import org.lrn4j.train.ModelSpec;
+import org.lrn4j.train.Optimizer;
+
+/**
+ * {@code lrn4j bench lm}: training throughput of a word-level language model for each cell, all in one run
+ * (so the ratios between cells hold even on a shared machine): the median time of one training update
+ * (embedding, recurrent layer, projection to the vocabulary, softmax cross-entropy, backward, clipping, Adam)
+ * in training tokens per second, and the recurrent layer's forward+backward alone, on random token windows
+ * of the Brown recipe's shape (docs/RESULTS.md).
+ */
+@Command(name = "lm", mixinStandardHelpOptions = true,
+        description = "Language-model training throughput per cell (tokens/s), all cells in one run.")
+final class LmBenchCommand implements Callable<Integer> {
+    @Option(names = "--cells", split = ",", defaultValue = "lrn,lstm,gru,atr,sru",
+            description = "Cells to time (default: ${DEFAULT-VALUE}).")
+    List<String> cells;
+
+    @Option(names = "--backend", description = "java, native or cuda (default: the best that loads).")
+    String backendName;
+
+    @Option(names = "--vocabulary", defaultValue = "14039", description = "Words (default: ${DEFAULT-VALUE}, Brown's).")
+    int vocabulary;
+
+    @Option(names = "--embedding", defaultValue = "256", description = "Word vector size (default: ${DEFAULT-VALUE}).")
+    int embedding;
+
+    @Option(names = "--hidden", defaultValue = "256", description = "Hidden units (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Streams B (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--bptt", defaultValue = "35", description = "Steps per window T (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--dropout", defaultValue = "0.3", description = "Dropout (default: ${DEFAULT-VALUE}).")
+    double dropout;
+
+    @Option(names = "--max-seconds", defaultValue = "8", description = "Timing per case at most (default: ${DEFAULT-VALUE}).")
+    double maxSeconds;
+
+    @Option(names = "--json", description = "Print one JSON object per line instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Backend backend = backendName == null ? Backends.get() : Backends.byName(backendName.toLowerCase(Locale.ROOT));
+        Timing timing = new Timing(9, maxSeconds, 0);
+        SplittableRandom rng = new SplittableRandom(1);
+        int rows = steps * batch;
+        int[] inputs = new int[rows];
+        int[] targets = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            inputs[i] = rng.nextInt(vocabulary);
+            targets[i] = rng.nextInt(vocabulary);
+        }
+        if (!json) {
+            System.out.printf("%s; V %d, embedding %d, hidden %d, B %d, T %d, dropout %.2f%n", backend.description(),
+                    vocabulary, embedding, hidden, batch, steps, dropout);
+            System.out.printf("%-5s %12s %12s %14s %14s %12s%n", "cell", "params", "update ms", "train tok/s",
+                    "rnn f+b ms", "rnn tok/s");
+        }
+        for (String cell : cells) {
+            ModelSpec spec = new ModelSpec("lm", cell, vocabulary, embedding, hidden, 1, false, false, "tanh", 0, 1,
+                    dropout);
+            try (LanguageModel lm = spec.buildLanguageModel(backend, DType.FLOAT32);
+                 Optimizer adam = new Adam(backend, lm.parameters(), 1e-3, 0.9, 0.999, 1e-8, 0)) {
+                long[] update = {0};
+                double updateMs = timing.median(() -> {
+                    for (Parameter p : lm.parameters()) {
+                        p.zeroGrad();
+                    }
+                    lm.trainWindow(inputs, targets, steps, batch, Dropout.seed(1, update[0]++, 0));
+                    double[] clip = Optimizer.clip(backend, lm.parameters(), 1.0);
+                    adam.step(clip[1]);
+                    backend.synchronize();
+                });
+                double rnnMs = recurrentMs(backend, lm.rnn(), timing);
+                long params = 0;
+                for (Parameter p : lm.parameters()) {
+                    params += p.value().numel();
+                }
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("name", "lm.train_update");
+                out.put("cell", cell);
+                out.put("shape", String.format(Locale.ROOT, "V%d E%d H%d B%d T%d", vocabulary, embedding, hidden, batch,
+                        steps));
+                out.put("parameters", params);
+                out.put("ms", updateMs);
+                out.put("tokens_per_second", rows / (updateMs / 1000));
+                out.put("rnn_forward_backward_ms", rnnMs);
+                out.put("rnn_tokens_per_second", rows / (rnnMs / 1000));
+                out.put("backend", backend.name());
+                if (json) {
+                    System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
+                } else {
+                    System.out.printf(Locale.ROOT, "%-5s %,12d %12.2f %,14.0f %14.2f %,12.0f%n", cell, params, updateMs,
+                            rows / (updateMs / 1000), rnnMs, rows / (rnnMs / 1000));
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** The recurrent layer alone: forward and backward of one window (reused buffers), median ms. */
+    private double recurrentMs(Backend backend, Recurrent rnn, Timing timing) {
+        try (Tensor x = backend.allocate(DType.FLOAT32, steps, batch, rnn.inputSize());
+             Tensor dOut = backend.allocate(DType.FLOAT32, steps, batch, rnn.outputSize())) {
+            SplittableRandom rng = new SplittableRandom(2);
+            double[] xv = new double[(int) x.numel()];
+            double[] dv = new double[(int) dOut.numel()];
+            for (int i = 0; i < xv.length; i++) {
+                xv[i] = rng.nextDouble(-1, 1);
+            }
+            for (int i = 0; i < dv.length; i++) {
+                dv[i] = rng.nextDouble(-1, 1);
+            }
+            try (Tensor hx = Tensor.host(DType.FLOAT32, x.shape()); Tensor hd = Tensor.host(DType.FLOAT32, dOut.shape())) {
+                hx.write(0, xv, 0, xv.length);
+                hd.write(0, dv, 0, dv.length);
+                x.copyFrom(hx);
+                dOut.copyFrom(hd);
+            }
+            Recurrent.Result[] r = {null};
+            Recurrent.Gradients[] g = {null};
+            try {
+                return timing.median(() -> {
+                    r[0] = rnn.forward(x, null, null, r[0]);
+                    g[0] = rnn.backward(r[0], dOut, null, g[0]);
+                    backend.synchronize();
+                });
+            } finally {
+                if (g[0] != null) {
+                    g[0].close();
+                }
+                if (r[0] != null) {
+                    r[0].close();
+                }
+            }
+        }
+    }
+}
