@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cells=("$@")
 [ ${#cells[@]} -gt 0 ] || cells=(lrn lstm gru atr sru)
-recipe=(--corpus brown --hidden 256 --embedding 256 --layers 1 --dropout 0.3 --batch 32 --bptt 35 --epochs 6
+recipe=(--corpus brown --hidden 256 --embedding 256 --layers 1 --dropout 0.3 --batch 32 --bptt 35 --epochs 4
         --optimizer adam --lr 0.003 --clip 1.0 --seed 1)
 mkdir -p runs
 for cell in "${cells[@]}"; do
