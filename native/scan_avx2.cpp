@@ -20,6 +20,7 @@
 #include <omp.h>
 #endif
 
+#include "avx2_chunks.h"
 #include "avx2_math.h"
 #include "kernels.h"
 #include "lrn4j/lrn4j.h"
@@ -32,26 +33,8 @@ constexpr int64_t kChunkUnits = 8 * kVectorsPerChunk;
 // Unit-steps (one hidden unit, one time step) per thread below which a second thread does not pay.
 constexpr int64_t kMinUnitStepsPerThread = int64_t{1} << 14;
 
-inline __m256 load(const float* p, bool masked, __m256i mask) {
-  return masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
-}
-
-inline void store(float* p, __m256 v, bool masked, __m256i mask) {
-  if (masked) {
-    _mm256_maskstore_ps(p, mask, v);
-  } else {
-    _mm256_storeu_ps(p, v);
-  }
-}
-
 // The rows of processing step s + kPrefetchSteps are requested while step s computes.
 constexpr int64_t kPrefetchSteps = 8;
-
-// Requests the cache lines of floats [p, p + n), n >= 1 (one request per 16 floats, and the last).
-inline void prefetch(const float* p, int64_t n) {
-  for (int64_t i = 0; i < n; i += 16) _mm_prefetch(reinterpret_cast<const char*>(p + i), _MM_HINT_T0);
-  _mm_prefetch(reinterpret_cast<const char*>(p + n - 1), _MM_HINT_T0);
-}
 
 struct Forward {
   int64_t t_len, batch, hidden;
@@ -313,40 +296,14 @@ inline void backward_step(const Backward& a, int64_t b, int64_t j0, int64_t s, f
   }
 }
 
-// One chunk kernel per (vectors in the chunk, partial last vector, activation).
-template <class Args>
-using ChunkKernel = void (*)(const Args&, int64_t, int64_t, __m256i);
-
 template <int U, bool kTail, bool kTanh>
 struct ForwardK {
-  static void run(const Forward& a, int64_t b, int64_t j0, __m256i m) { forward_chunk<U, kTail, kTanh>(a, b, j0, m); }
+  static constexpr ChunkKernel<Forward> fn = &forward_chunk<U, kTail, kTanh>;
 };
 template <int U, bool kTail, bool kTanh>
 struct BackwardK {
-  static void run(const Backward& a, int64_t b, int64_t j0, __m256i m) { backward_chunk<U, kTail, kTanh>(a, b, j0, m); }
+  static constexpr ChunkKernel<Backward> fn = &backward_chunk<U, kTail, kTanh>;
 };
-
-template <class Args, template <int, bool, bool> class K, bool kTail, bool kTanh>
-ChunkKernel<Args> pick_vectors(int vectors) {
-  switch (vectors) {
-    case 1: return &K<1, kTail, kTanh>::run;
-    case 2: return &K<2, kTail, kTanh>::run;
-    case 3: return &K<3, kTail, kTanh>::run;
-    case 4: return &K<4, kTail, kTanh>::run;
-    case 5: return &K<5, kTail, kTanh>::run;
-    case 6: return &K<6, kTail, kTanh>::run;
-    case 7: return &K<7, kTail, kTanh>::run;
-    default: return &K<8, kTail, kTanh>::run;
-  }
-}
-
-template <class Args, template <int, bool, bool> class K>
-ChunkKernel<Args> pick(int vectors, bool tail, bool tanh_act) {
-  if (tail) {
-    return tanh_act ? pick_vectors<Args, K, true, true>(vectors) : pick_vectors<Args, K, true, false>(vectors);
-  }
-  return tanh_act ? pick_vectors<Args, K, false, true>(vectors) : pick_vectors<Args, K, false, false>(vectors);
-}
 
 // Time-outer order: each thread owns a contiguous range of (sequence, 64-unit block) chunks, keeps their
 // states (forward) or carried gradients (backward) in a small aligned buffer (L1/L2), and walks time in
@@ -374,44 +331,19 @@ struct BackwardS {
   static constexpr StepFn<Backward> fn = &backward_step_fn<U, kTail, kTanh>;
 };
 
-template <class Args, template <int, bool, bool> class S, bool kTail, bool kTanh>
-StepFn<Args> pick_step_vectors(int vectors) {
-  switch (vectors) {
-    case 1: return S<1, kTail, kTanh>::fn;
-    case 2: return S<2, kTail, kTanh>::fn;
-    case 3: return S<3, kTail, kTanh>::fn;
-    case 4: return S<4, kTail, kTanh>::fn;
-    case 5: return S<5, kTail, kTanh>::fn;
-    case 6: return S<6, kTail, kTanh>::fn;
-    case 7: return S<7, kTail, kTanh>::fn;
-    default: return S<8, kTail, kTanh>::fn;
-  }
-}
-
-template <class Args, template <int, bool, bool> class S>
-StepFn<Args> pick_step(int vectors, bool tail, bool tanh_act) {
-  if (tail) {
-    return tanh_act ? pick_step_vectors<Args, S, true, true>(vectors) : pick_step_vectors<Args, S, true, false>(vectors);
-  }
-  return tanh_act ? pick_step_vectors<Args, S, false, true>(vectors) : pick_step_vectors<Args, S, false, false>(vectors);
-}
-
 // init: [B, H] initial state or carried gradient (NULL: zeros); finish: [B, H] where the final one goes
 // (NULL: nowhere). forward: steps walked 0..T-1, else T-1..0. Without memory for the buffer, the
 // chunk-at-a-time kernels (which need none) do the work.
 template <class Args, template <int, bool, bool> class S, template <int, bool, bool> class K>
 void run_time_outer(const Args& a, const float* init, float* finish, bool forward, bool tanh_act, int threads) {
-  const int64_t blocks = (a.hidden + kChunkUnits - 1) / kChunkUnits;
+  const ChunkShape shape = chunk_shape(a.hidden, kVectorsPerChunk);
+  const int64_t blocks = shape.blocks;
   const int64_t chunks = a.batch * blocks;
   const int nt = static_cast<int>(
       std::min<int64_t>(chunks, threads_for(a.t_len * a.batch * a.hidden, kMinUnitStepsPerThread, threads)));
-  const int64_t last_units = a.hidden - (blocks - 1) * kChunkUnits;
-  const int last_vectors = static_cast<int>((last_units + 7) / 8);
-  const bool last_tail = last_units % 8 != 0;
-  const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(last_units % 8)),
-                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  const StepFn<Args> full = pick_step<Args, S>(kVectorsPerChunk, false, tanh_act);
-  const StepFn<Args> last = pick_step<Args, S>(last_vectors, last_tail, tanh_act);
+  const __m256i tail = shape.tail;
+  const StepFn<Args> full = pick<StepFn<Args>, S, kVectorsPerChunk>(kVectorsPerChunk, false, tanh_act);
+  const StepFn<Args> last = pick<StepFn<Args>, S, kVectorsPerChunk>(shape.last_vectors, shape.last_tail, tanh_act);
 #pragma omp parallel num_threads(nt)
   {
 #ifdef _OPENMP
@@ -445,8 +377,9 @@ void run_time_outer(const Args& a, const float* init, float* finish, bool forwar
       }
       std::free(st);
     } else {
-      const ChunkKernel<Args> fc = pick<Args, K>(kVectorsPerChunk, false, tanh_act);
-      const ChunkKernel<Args> lc = pick<Args, K>(last_vectors, last_tail, tanh_act);
+      const ChunkKernel<Args> fc = pick<ChunkKernel<Args>, K, kVectorsPerChunk>(kVectorsPerChunk, false, tanh_act);
+      const ChunkKernel<Args> lc =
+          pick<ChunkKernel<Args>, K, kVectorsPerChunk>(shape.last_vectors, shape.last_tail, tanh_act);
       for (int64_t p = p0; p < p1; ++p) {
         const int64_t b = p / blocks, blk = p % blocks;
         (blk == blocks - 1 ? lc : fc)(a, b, blk * kChunkUnits, tail);
