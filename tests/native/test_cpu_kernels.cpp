@@ -1,5 +1,5 @@
 // Native harness of the CPU kernels (liblrn4j_cpu):
-//  - the reference backward passes (LRN scan, layer norm, LSTM/GRU/ATR steps, SRU scan) against central
+//  - the reference backward passes (LRN and oLRN scans, layer norm, LSTM/GRU/ATR steps, SRU scan) against central
 //    finite differences of small double-precision re-implementations of the forward passes written here;
 //  - library state (ABI version, ISA choice, thread count) and the CUDA bridge's closed state;
 //  - every AVX2 kernel against the scalar reference on random data and odd sizes, outputs poisoned with NaN
@@ -364,6 +364,68 @@ void fd_sru(Checker& ck, int64_t k, int act, bool reverse) {
     for (int64_t j = 0; j < 2 * H; ++j) db[j] += du[row * k * H + H + j];
   ck.close(("fd sru dv " + tag).c_str(), dv_sum.data(), numeric(vd).data(), 2 * H, abs_tol, rel_tol);
   ck.close(("fd sru dbias " + tag).c_str(), db.data(), numeric(bd).data(), 2 * H, abs_tol, rel_tol);
+}
+
+// oLRN forward in double on contiguous buffers; returns sum(w_hs * hs) + sum(w_last * h_last).
+double olrn_loss_d(int64_t T, int64_t B, int64_t H, const std::vector<double>& g, const std::vector<double>& h0,
+                   const std::vector<int32_t>& len, int act, bool reverse, const std::vector<double>& w_hs,
+                   const std::vector<double>& w_last, std::vector<double>* hs_out = nullptr,
+                   std::vector<double>* cs_out = nullptr) {
+  double loss = 0.0;
+  if (hs_out) hs_out->assign(T * B * H, 0.0);
+  if (cs_out) cs_out->assign(T * B * H, 0.0);
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t j = 0; j < H; ++j) {
+      double h = h0[b * H + j];
+      for (int64_t s = 0; s < T; ++s) {
+        const int64_t t = reverse ? T - 1 - s : s;
+        const double* row = g.data() + (t * B + b) * 4 * H;
+        if (t < len[b]) {
+          const double i = sigmoid_d(row[H + j] + h), f = sigmoid_d(row[j] - h);
+          const double pre = i * row[2 * H + j] + f * h;
+          const double c = act == LRN4J_ACT_TANH ? std::tanh(pre) : pre;
+          h = sigmoid_d(row[3 * H + j] - c) * c;
+          if (cs_out) (*cs_out)[(t * B + b) * H + j] = c;
+        }
+        loss += w_hs[(t * B + b) * H + j] * h;
+        if (hs_out) (*hs_out)[(t * B + b) * H + j] = h;
+      }
+      loss += w_last[b * H + j] * h;
+    }
+  }
+  return loss;
+}
+
+void fd_olrn(Checker& ck, int act, bool reverse) {
+  const int64_t T = 5, B = 3, H = 4;
+  const std::vector<int32_t> len = {5, 2, 1};
+  auto g = harness::random_vec(T * B * 4 * H, rng, -2.0f, 2.0f);
+  auto h0 = harness::random_vec(B * H, rng);
+  auto w_hs = harness::random_vec(T * B * H, rng);
+  auto w_last = harness::random_vec(B * H, rng);
+
+  lrn4j_set_isa(LRN4J_ISA_SCALAR);
+  auto hs = harness::poisoned(T * B * H), cs = harness::poisoned(T * B * H), h_last = harness::poisoned(B * H);
+  lrn4j_olrn_scan_forward(T, B, H, g.data(), 4 * H, h0.data(), len.data(), act, reverse, hs.data(), H, cs.data(), H,
+                          h_last.data());
+  auto dg = harness::poisoned(T * B * 4 * H), dh0 = harness::poisoned(B * H);
+  lrn4j_olrn_scan_backward(T, B, H, g.data(), 4 * H, h0.data(), len.data(), act, reverse, hs.data(), H, cs.data(), H,
+                           w_hs.data(), H, w_last.data(), dg.data(), 4 * H, dh0.data());
+
+  auto gd = to_double(g), h0d = to_double(h0), whd = to_double(w_hs), wld = to_double(w_last);
+  std::vector<double> hs_d, cs_d;
+  olrn_loss_d(T, B, H, gd, h0d, len, act, reverse, whd, wld, &hs_d, &cs_d);
+  std::vector<float> hs_ref(hs_d.begin(), hs_d.end()), cs_ref(cs_d.begin(), cs_d.end());
+  const std::string tag = fmt("act=%d reverse=%d", act, reverse);
+  ck.close(("fd olrn forward hs vs double " + tag).c_str(), hs.data(), hs_ref.data(), hs.size(), 1e-5, 1e-5);
+  ck.close(("fd olrn forward cs vs double " + tag).c_str(), cs.data(), cs_ref.data(), cs.size(), 1e-5, 1e-5);
+
+  auto loss = [&] { return olrn_loss_d(T, B, H, gd, h0d, len, act, reverse, whd, wld); };
+  std::vector<float> num_dg(gd.size()), num_dh0(h0d.size());
+  for (size_t i = 0; i < gd.size(); ++i) num_dg[i] = static_cast<float>(central_diff(gd, i, loss));
+  for (size_t i = 0; i < h0d.size(); ++i) num_dh0[i] = static_cast<float>(central_diff(h0d, i, loss));
+  ck.close(("fd olrn dg " + tag).c_str(), dg.data(), num_dg.data(), dg.size(), 2e-5, 1e-4);
+  ck.close(("fd olrn dh0 " + tag).c_str(), dh0.data(), num_dh0.data(), dh0.size(), 2e-5, 1e-4);
 }
 
 // ---- library state and the CUDA bridge ----------------------------------------------------------------
@@ -760,6 +822,69 @@ void check_srus(Checker& ck) {
   }
 }
 
+// The oLRN scan: AVX2 against the scalar reference on the LRN scan's grid of sizes and options; backward
+// from the reference forward's hs and cs, so both sets see the same input.
+void check_olrn(Checker& ck, const ScanCase& s) {
+  const int64_t T = s.T, B = s.B, H = s.H;
+  const std::string tag = fmt("T=%lld B=%lld H=%lld pad=%lld act=%d rev=%d ragged=%d h0=%d dhs=%d last=%d",
+                              (long long)T, (long long)B, (long long)H, (long long)s.pad, s.act, s.reverse, s.ragged,
+                              s.with_h0, s.with_dhs, s.with_last);
+  const Mat g = Mat::random(T * B, 4 * H, 4 * H + s.pad, -2.0f, 2.0f);
+  const auto h0 = harness::random_vec(B * H, rng);
+  std::vector<int32_t> len(B);
+  std::uniform_int_distribution<int32_t> pick(1, static_cast<int32_t>(T));
+  for (auto& l : len) l = pick(rng);
+  len[0] = static_cast<int32_t>(T);
+  if (B > 1) len[1] = 1;
+  const float* h0p = s.with_h0 ? h0.data() : nullptr;
+  const int32_t* lenp = s.ragged ? len.data() : nullptr;
+
+  struct Fwd {
+    Mat hs, cs;
+    std::vector<float> last;
+  };
+  const Fwd f0{Mat::poisoned(T * B, H, H + s.pad), Mat::poisoned(T * B, H, H + 2 * s.pad), harness::poisoned(B * H)};
+  auto [fref, fgot] = both(f0, [&](Fwd& f) {
+    lrn4j_olrn_scan_forward(T, B, H, g.data(), g.ld, h0p, lenp, s.act, s.reverse, f.hs.data(), f.hs.ld, f.cs.data(),
+                            f.cs.ld, s.with_last ? f.last.data() : nullptr);
+  });
+  compare(ck, "olrn forward hs " + tag, fgot.hs, fref.hs, 2e-6, 1e-5);
+  compare(ck, "olrn forward cs " + tag, fgot.cs, fref.cs, 2e-6, 1e-5);
+  if (s.with_last) compare_vec(ck, "olrn forward h_last " + tag, fgot.last, fref.last, 2e-6, 1e-5);
+
+  const Mat dhs = Mat::random(T * B, H, H + 2 * s.pad);
+  const auto dh_last = harness::random_vec(B * H, rng);
+  struct Bwd {
+    Mat dg;
+    std::vector<float> dh0;
+  };
+  const Bwd b0{Mat::poisoned(T * B, 4 * H, 4 * H + s.pad), harness::poisoned(B * H)};
+  auto [bref, bgot] = both(b0, [&](Bwd& b) {
+    lrn4j_olrn_scan_backward(T, B, H, g.data(), g.ld, h0p, lenp, s.act, s.reverse, fref.hs.data(), fref.hs.ld,
+                             fref.cs.data(), fref.cs.ld, s.with_dhs ? dhs.data() : nullptr, dhs.ld,
+                             s.with_last ? dh_last.data() : nullptr, b.dg.data(), b.dg.ld,
+                             s.with_h0 ? b.dh0.data() : nullptr);
+  });
+  compare(ck, "olrn backward dg " + tag, bgot.dg, bref.dg, 1e-5, 1e-4);
+  if (s.with_h0) compare_vec(ck, "olrn backward dh0 " + tag, bgot.dh0, bref.dh0, 1e-5, 1e-4);
+}
+
+void check_olrns(Checker& ck) {
+  int config = 0;
+  for (int64_t T : {1, 2, 7, 33}) {
+    for (int64_t B : {1, 3, 8}) {
+      for (int64_t H : {1, 7, 8, 9, 33, 129}) {
+        for (int opts = 0; opts < 16; ++opts) {
+          const int c = config++;
+          const ScanCase s{T,         B,         H,          (c % 3) * 5,   opts & 1 ? LRN4J_ACT_IDENTITY : LRN4J_ACT_TANH,
+                           (opts & 2) != 0, (opts & 4) != 0, (opts & 8) != 0, c % 5 != 0, c % 7 != 0};
+          check_olrn(ck, s);
+        }
+      }
+    }
+  }
+}
+
 void check_layer_norm(Checker& ck, int64_t m, int64_t groups, int64_t gs, int64_t pad, bool affine, bool in_place) {
   const int64_t n = groups * gs;
   const float eps = 1e-5f;
@@ -904,6 +1029,26 @@ void check_determinism(Checker& ck) {
   }
 
   {
+    // oLRN scan: chunks of 64 units, sequences of several lengths.
+    const Mat g4 = Mat::random(T * B, 4 * H, 4 * H, -2.0f, 2.0f);
+    check_threads_bitwise(ck, "olrn forward", 2 * T * B * H, [&] {
+      auto out = harness::poisoned(2 * T * B * H);
+      lrn4j_olrn_scan_forward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, out.data(), H,
+                              out.data() + T * B * H, H, nullptr);
+      return out;
+    });
+    auto ohs = harness::poisoned(T * B * H), ocs = harness::poisoned(T * B * H);
+    lrn4j_olrn_scan_forward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, ohs.data(), H,
+                            ocs.data(), H, nullptr);
+    check_threads_bitwise(ck, "olrn backward", T * B * 4 * H + B * H, [&] {
+      auto out = harness::poisoned(T * B * 4 * H + B * H);
+      lrn4j_olrn_scan_backward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, ohs.data(), H,
+                               ocs.data(), H, dhs.data(), H, nullptr, out.data(), 4 * H, out.data() + T * B * 4 * H);
+      return out;
+    });
+  }
+
+  {
     const int64_t rows = 300, classes = 777;
     const Mat logits = Mat::random(rows, classes, classes, -5.0f, 5.0f);
     std::vector<int32_t> t(rows);
@@ -960,6 +1105,9 @@ int main() {
       for (bool reverse : {false, true}) fd_sru(ck, k, act, reverse);
     }
   }
+  for (int act : {LRN4J_ACT_TANH, LRN4J_ACT_IDENTITY}) {
+    for (bool reverse : {false, true}) fd_olrn(ck, act, reverse);
+  }
 
   if (!have_avx2) {
     if (ck.failures) return ck.exit_code("test_cpu_kernels");
@@ -971,6 +1119,7 @@ int main() {
   check_scans(ck);
   check_cell_steps(ck);
   check_srus(ck);
+  check_olrns(ck);
   check_layer_norms(ck);
   check_softmax_xent(ck);
   check_embedding(ck);
