@@ -992,6 +992,217 @@ public final class JavaBackend extends Backend {
         });
     }
 
+    // ---- oLRN scan --------------------------------------------------------------------------------------
+
+    /**
+     * Tasks and loop shape as in the LRN scan: (sequence b, units [j0, j0 + SCAN_BLOCK)), the state in an
+     * array, the formulas of lrn4j_olrn_scan_forward in float in short loops.
+     */
+    @Override
+    protected void olrnScanForwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                       Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                       Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                       Tensor hLast, long hLastOffset) {
+        if (reference(g)) {
+            REFERENCE.olrnScanForwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse,
+                    hs, hsOffset, ldh, cs, csOffset, ldc, hLast, hLastOffset);
+            return;
+        }
+        FloatBuffer gates = floats(g);
+        FloatBuffer init = floats(h0);
+        FloatBuffer out = floats(hs);
+        FloatBuffer cells = floats(cs);
+        FloatBuffer last = floats(hLast);
+        int[] len = ReferenceBackend.lengthsOf(lengths, batch, steps);
+        boolean tanh = act == Activation.TANH;
+        int blocks = (hidden + SCAN_BLOCK - 1) / SCAN_BLOCK;
+        pool().run(batch * blocks, task -> {
+            int b = task / blocks;
+            int j0 = task % blocks * SCAN_BLOCK;
+            int w = Math.min(SCAN_BLOCK, hidden - j0);
+            float[][] rows = JavaGemm.scratchRows(SCAN_ROWS, 8, SCAN_BLOCK);
+            float[] h = rows[0];
+            float[] q = rows[1];
+            float[] k = rows[2];
+            float[] v = rows[3];
+            float[] p = rows[4];
+            float[] i = rows[5];
+            float[] f = rows[6];
+            float[] c = rows[7];
+            if (init == null) {
+                Arrays.fill(h, 0, w, 0f);
+            } else {
+                init.get((int) h0Offset + b * hidden + j0, h, 0, w);
+            }
+            for (int s = 0; s < steps; s++) {
+                int t = reverse ? steps - 1 - s : s;
+                int row = t * batch + b;
+                if (t < len[b]) {
+                    int at = (int) gOffset + row * ldg + j0;
+                    gates.get(at, q, 0, w);
+                    gates.get(at + hidden, k, 0, w);
+                    gates.get(at + 2 * hidden, v, 0, w);
+                    gates.get(at + 3 * hidden, p, 0, w);
+                    for (int j = 0; j < w; j++) {
+                        i[j] = FloatActivations.sigmoid(k[j] + h[j]);
+                    }
+                    for (int j = 0; j < w; j++) {
+                        f[j] = FloatActivations.sigmoid(q[j] - h[j]);
+                    }
+                    for (int j = 0; j < w; j++) {
+                        c[j] = i[j] * v[j] + f[j] * h[j];
+                    }
+                    if (tanh) {
+                        for (int j = 0; j < w; j++) {
+                            c[j] = FloatActivations.tanh(c[j]);
+                        }
+                    }
+                    for (int j = 0; j < w; j++) {
+                        h[j] = FloatActivations.sigmoid(p[j] - c[j]) * c[j];
+                    }
+                } else {
+                    Arrays.fill(c, 0, w, 0f);
+                }
+                out.put((int) hsOffset + row * ldh + j0, h, 0, w);
+                cells.put((int) csOffset + row * ldc + j0, c, 0, w);
+            }
+            if (last != null) {
+                last.put((int) hLastOffset + b * hidden + j0, h, 0, w);
+            }
+        });
+    }
+
+    /** Tasks and loop shape as in the forward scan, walking time in reverse. */
+    @Override
+    protected void olrnScanBackwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                        Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                        Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                        Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                        Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        if (reference(g)) {
+            REFERENCE.olrnScanBackwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act,
+                    reverse, hs, hsOffset, ldh, cs, csOffset, ldc, dhs, dhsOffset, lddh, dhLast, dhLastOffset,
+                    dg, dgOffset, lddg, dh0, dh0Offset);
+            return;
+        }
+        FloatBuffer gates = floats(g);
+        FloatBuffer init = floats(h0);
+        FloatBuffer states = floats(hs);
+        FloatBuffer cells = floats(cs);
+        FloatBuffer dstates = floats(dhs);
+        FloatBuffer dlast = floats(dhLast);
+        FloatBuffer dgates = floats(dg);
+        FloatBuffer dinit = floats(dh0);
+        int[] len = ReferenceBackend.lengthsOf(lengths, batch, steps);
+        boolean tanh = act == Activation.TANH;
+        int blocks = (hidden + SCAN_BLOCK - 1) / SCAN_BLOCK;
+        pool().run(batch * blocks, task -> {
+            int b = task / blocks;
+            int j0 = task % blocks * SCAN_BLOCK;
+            int w = Math.min(SCAN_BLOCK, hidden - j0);
+            float[][] rows = JavaGemm.scratchRows(SCAN_ROWS, 16, SCAN_BLOCK);
+            float[] q = rows[0];
+            float[] k = rows[1];
+            float[] v = rows[2];
+            float[] p = rows[3];
+            float[] hp = rows[4];
+            float[] c = rows[5];
+            float[] dh = rows[6];
+            float[] i = rows[7];
+            float[] f = rows[8];
+            float[] o = rows[9];
+            float[] ds = rows[10];
+            float[] dq = rows[11];
+            float[] dk = rows[12];
+            float[] dv = rows[13];
+            float[] dp = rows[14];
+            // dL/dh of the state carried to the step processed before this one.
+            float[] carry = rows[15];
+            if (dlast == null) {
+                Arrays.fill(carry, 0, w, 0f);
+            } else {
+                dlast.get((int) dhLastOffset + b * hidden + j0, carry, 0, w);
+            }
+            for (int s = steps - 1; s >= 0; s--) {
+                int t = reverse ? steps - 1 - s : s;
+                // The step processed just before t in forward order holds the previous state.
+                int prev = reverse ? t + 1 : t - 1;
+                boolean first = prev < 0 || prev >= steps;
+                int row = t * batch + b;
+                int dgAt = (int) dgOffset + row * lddg + j0;
+                if (dstates == null) {
+                    Arrays.fill(dh, 0, w, 0f);
+                } else {
+                    dstates.get((int) dhsOffset + row * lddh + j0, dh, 0, w);
+                }
+                for (int j = 0; j < w; j++) {
+                    dh[j] = dh[j] + carry[j];
+                }
+                if (t >= len[b]) {
+                    // Past its length the state passed through unchanged and the gates were not used.
+                    System.arraycopy(dh, 0, carry, 0, w);
+                    Arrays.fill(dq, 0, w, 0f);
+                    for (int plane = 0; plane < 4; plane++) {
+                        dgates.put(dgAt + plane * hidden, dq, 0, w);
+                    }
+                    continue;
+                }
+                int at = (int) gOffset + row * ldg + j0;
+                gates.get(at, q, 0, w);
+                gates.get(at + hidden, k, 0, w);
+                gates.get(at + 2 * hidden, v, 0, w);
+                gates.get(at + 3 * hidden, p, 0, w);
+                cells.get((int) csOffset + row * ldc + j0, c, 0, w);
+                if (first && init == null) {
+                    Arrays.fill(hp, 0, w, 0f);
+                } else if (first) {
+                    init.get((int) h0Offset + b * hidden + j0, hp, 0, w);
+                } else {
+                    states.get((int) hsOffset + (prev * batch + b) * ldh + j0, hp, 0, w);
+                }
+                for (int j = 0; j < w; j++) {
+                    i[j] = FloatActivations.sigmoid(k[j] + hp[j]);
+                }
+                for (int j = 0; j < w; j++) {
+                    f[j] = FloatActivations.sigmoid(q[j] - hp[j]);
+                }
+                for (int j = 0; j < w; j++) {
+                    o[j] = FloatActivations.sigmoid(p[j] - c[j]);
+                }
+                for (int j = 0; j < w; j++) {
+                    dp[j] = dh[j] * c[j] * o[j] * (1 - o[j]);
+                }
+                for (int j = 0; j < w; j++) {
+                    ds[j] = dh[j] * o[j] - dp[j];
+                }
+                if (tanh) {
+                    for (int j = 0; j < w; j++) {
+                        ds[j] = ds[j] * (1 - c[j] * c[j]);
+                    }
+                }
+                for (int j = 0; j < w; j++) {
+                    dk[j] = ds[j] * v[j] * i[j] * (1 - i[j]);
+                }
+                for (int j = 0; j < w; j++) {
+                    dq[j] = ds[j] * hp[j] * f[j] * (1 - f[j]);
+                }
+                for (int j = 0; j < w; j++) {
+                    dv[j] = ds[j] * i[j];
+                }
+                for (int j = 0; j < w; j++) {
+                    carry[j] = ds[j] * f[j] + dk[j] - dq[j];
+                }
+                dgates.put(dgAt, dq, 0, w);
+                dgates.put(dgAt + hidden, dk, 0, w);
+                dgates.put(dgAt + 2 * hidden, dv, 0, w);
+                dgates.put(dgAt + 3 * hidden, dp, 0, w);
+            }
+            if (dinit != null) {
+                dinit.put((int) dh0Offset + b * hidden + j0, carry, 0, w);
+            }
+        });
+    }
+
     /** Tasks: blocks of rows; statistics in double, as in the reference. */
     @Override
     protected void layerNormForwardImpl(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,

@@ -588,6 +588,107 @@ public final class ReferenceBackend extends Backend {
         }
     }
 
+    // ---- oLRN scan: the formulas of lrn4j_olrn_scan_forward / _backward ---------------------------------
+
+    @Override
+    protected void olrnScanForwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                       Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                       Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                       Tensor hLast, long hLastOffset) {
+        int n = hidden;
+        int rows = steps * batch;
+        int w = 4 * n;
+        double[] gates = load(g, gOffset, rows, w, ldg);
+        double[] state = loadOrZeros(h0, h0Offset, batch, n, n);
+        double[] out = new double[rows * n];
+        double[] cells = new double[rows * n];
+        int[] len = lengthsOf(lengths, batch, steps);
+        boolean single = hs.dtype() == DType.FLOAT32;
+        for (int s = 0; s < steps; s++) {
+            int t = reverse ? steps - 1 - s : s;
+            for (int b = 0; b < batch; b++) {
+                int row = t * batch + b;
+                for (int j = 0; j < n; j++) {
+                    int at = b * n + j;
+                    if (t < len[b]) {
+                        int q = row * w + j;
+                        double hp = state[at];
+                        double i = sigmoid(gates[q + n] + hp);
+                        double f = sigmoid(gates[q] - hp);
+                        double pre = i * gates[q + 2 * n] + f * hp;
+                        double c = act == Activation.TANH ? Math.tanh(pre) : pre;
+                        double h = sigmoid(gates[q + 3 * n] - c) * c;
+                        cells[row * n + j] = c;
+                        // The carried state has the tensor's precision, as in the float kernels (see the LRN scan).
+                        state[at] = single ? (float) h : h;
+                    }
+                    out[row * n + j] = state[at];
+                }
+            }
+        }
+        store(hs, hsOffset, rows, n, ldh, out);
+        store(cs, csOffset, rows, n, ldc, cells);
+        if (hLast != null) {
+            store(hLast, hLastOffset, batch, n, n, state);
+        }
+    }
+
+    @Override
+    protected void olrnScanBackwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                        Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                        Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                        Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                        Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        int n = hidden;
+        int rows = steps * batch;
+        int w = 4 * n;
+        double[] gates = load(g, gOffset, rows, w, ldg);
+        double[] init = loadOrZeros(h0, h0Offset, batch, n, n);
+        double[] states = load(hs, hsOffset, rows, n, ldh);
+        double[] cells = load(cs, csOffset, rows, n, ldc);
+        double[] dstates = loadOrZeros(dhs, dhsOffset, rows, n, lddh);
+        double[] carry = loadOrZeros(dhLast, dhLastOffset, batch, n, n);
+        double[] dgates = new double[rows * w];
+        int[] len = lengthsOf(lengths, batch, steps);
+        for (int s = steps - 1; s >= 0; s--) {
+            int t = reverse ? steps - 1 - s : s;
+            // The step processed just before t in forward order holds the previous state.
+            int prev = reverse ? t + 1 : t - 1;
+            boolean first = prev < 0 || prev >= steps;
+            for (int b = 0; b < batch; b++) {
+                int row = t * batch + b;
+                for (int j = 0; j < n; j++) {
+                    int at = b * n + j;
+                    double dh = dstates[row * n + j] + carry[at];
+                    if (t >= len[b]) {
+                        carry[at] = dh;
+                        continue;
+                    }
+                    int q = row * w + j;
+                    double hp = first ? init[at] : states[(prev * batch + b) * n + j];
+                    double c = cells[row * n + j];
+                    double i = sigmoid(gates[q + n] + hp);
+                    double f = sigmoid(gates[q] - hp);
+                    double o = sigmoid(gates[q + 3 * n] - c);
+                    double dp = dh * c * o * (1 - o);
+                    double dc = dh * o - dp;
+                    double ds = act == Activation.TANH ? dc * (1 - c * c) : dc;
+                    double dk = ds * gates[q + 2 * n] * i * (1 - i);
+                    double dq = ds * hp * f * (1 - f);
+                    dgates[q] = dq;
+                    dgates[q + n] = dk;
+                    dgates[q + 2 * n] = ds * i;
+                    dgates[q + 3 * n] = dp;
+                    carry[at] = ds * f + dk - dq;
+                }
+            }
+        }
+        store(dg, dgOffset, rows, w, lddg, dgates);
+        if (dh0 != null) {
+            store(dh0, dh0Offset, batch, n, n, carry);
+        }
+    }
+
     /** Sequence lengths as an array; all {@code steps} when {@code lengths} is null. */
     static int[] lengthsOf(Tensor lengths, int batch, int steps) {
         int[] len = new int[batch];
