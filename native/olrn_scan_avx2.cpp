@@ -1,5 +1,5 @@
 // AVX2 oLRN scan (the LRN scan with an output gate), forward and backward: the formulas of
-// olrn_scan_ref.cpp (lrn4j.h) on chunks of avx2_chunks.h, 8 vectors (64 units) of one sequence each, walked
+// scan_ref.cpp (lrn4j.h) on chunks of avx2_chunks.h, 8 vectors (64 units) of one sequence each, walked
 // over time chunk-at-a-time as in the SRU scan. The forward step is a chain of three transcendental stages
 // (sigmoid of i and f, g, sigmoid of o), each evaluated stage by stage across the chunk's eight vectors
 // (avx2_math.h's *_n) so that their dependency chains overlap; the chunk's state stays in registers for the
