@@ -4,21 +4,15 @@
 // the others. The forward step evaluates its gates stage by stage across the chunk's vectors
 // (avx2_math.h's *_n functions): written vector after vector, the chains lie further apart than the
 // out-of-order window reaches and ran one after the other (this ordering made the tanh forward ~1.4x faster).
-// The chunk's state (forward) or carried gradient (backward) stays in registers for the whole time loop.
-// Chunks are fixed by (batch, 64-unit block), independent of the thread count, and share no output, so
-// threads take whole chunks and results do not depend on how many there are. The last block of a row
-// may be partial: its last vector is read and written with masked loads/stores, the other lanes are
-// never touched. Formulas and their order are those of scan_ref.cpp (see lrn4j.h for the layouts).
-// A chunk's consecutive steps lie a new page apart, which the hardware prefetchers do not follow, so the
-// rows a few steps ahead are prefetched in software: without it each step waits for memory (2.3x slower).
+// Steps are walked in time-outer order (avx2_chunks.h's run_time_outer): a chunk's state (forward) or
+// carried gradient (backward) waits in a small per-thread buffer between its steps. Chunks are fixed by
+// (batch, 64-unit block), independent of the thread count, and share no output, so threads take whole
+// chunks and results do not depend on how many there are. The last block of a row may be partial: its last
+// vector is read and written with masked loads/stores, the other lanes are never touched. Formulas and their
+// order are those of scan_ref.cpp (see lrn4j.h for the layouts). A chunk's consecutive steps lie a new page
+// apart, which the hardware prefetchers do not follow, so the rows of the next step are prefetched in
+// software: without it each step waits for memory (2.3x slower).
 #include <immintrin.h>
-
-#include <cstdlib>
-#include <cstring>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "avx2_chunks.h"
 #include "avx2_math.h"
@@ -29,12 +23,8 @@ namespace lrn4j::avx2 {
 namespace {
 
 constexpr int kVectorsPerChunk = 8;
-constexpr int64_t kChunkUnits = 8 * kVectorsPerChunk;
 // Unit-steps (one hidden unit, one time step) per thread below which a second thread does not pay.
 constexpr int64_t kMinUnitStepsPerThread = int64_t{1} << 14;
-
-// The rows of processing step s + kPrefetchSteps are requested while step s computes.
-constexpr int64_t kPrefetchSteps = 8;
 
 struct Forward {
   int64_t t_len, batch, hidden;
@@ -70,52 +60,6 @@ struct Backward {
 };
 
 // Hidden units [j0, j0 + 8*U) of sequence b; when kTail, the last vector has only the lanes in `tail`.
-template <int U, bool kTail, bool kTanh>
-void forward_chunk(const Forward& a, int64_t b, int64_t j0, __m256i tail) {
-  auto masked = [](int u) { return kTail && u == U - 1; };
-  const int64_t len = a.lengths ? a.lengths[b] : a.t_len;
-  const int64_t H = a.hidden;
-  __m256 h[U];
-#pragma GCC unroll 8
-  for (int u = 0; u < U; ++u) {
-    h[u] = a.h0 ? load(a.h0 + b * H + j0 + 8 * u, masked(u), tail) : _mm256_setzero_ps();
-  }
-  for (int64_t s = 0; s < a.t_len; ++s) {
-    const int64_t t = a.step_at(s);
-    const float* q = a.g + (t * a.batch + b) * a.ldg + j0;
-    float* out = a.hs + (t * a.batch + b) * a.ldh + j0;
-    if (s + kPrefetchSteps < a.t_len) {
-      const int64_t ta = a.step_at(s + kPrefetchSteps);
-      const float* qa = a.g + (ta * a.batch + b) * a.ldg + j0;
-      prefetch(qa, 8 * U);
-      prefetch(qa + H, 8 * U);
-      prefetch(qa + 2 * H, 8 * U);
-      prefetch(a.hs + (ta * a.batch + b) * a.ldh + j0, 8 * U);
-    }
-    if (t < len) {
-      // x[0, U): input gates i = sigmoid(k + h), x[U, 2U): forget gates f = sigmoid(q - h)
-      __m256 x[2 * U];
-#pragma GCC unroll 8
-      for (int u = 0; u < U; ++u) {
-        x[u] = _mm256_add_ps(load(q + H + 8 * u, masked(u), tail), h[u]);
-        x[U + u] = _mm256_sub_ps(load(q + 8 * u, masked(u), tail), h[u]);
-      }
-      sigmoid_n(x);
-#pragma GCC unroll 8
-      for (int u = 0; u < U; ++u) {
-        h[u] = _mm256_fmadd_ps(x[u], load(q + 2 * H + 8 * u, masked(u), tail), _mm256_mul_ps(x[U + u], h[u]));
-      }
-      if (kTanh) tanh_n(h);
-    }
-#pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) store(out + 8 * u, h[u], masked(u), tail);
-  }
-  if (a.h_last) {
-#pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) store(a.h_last + b * H + j0 + 8 * u, h[u], masked(u), tail);
-  }
-}
-
 // Processing step s (time step_at(s)) of hidden units [j0, j0 + 8*U) of sequence b: the state comes from
 // and goes back to `st` (8*U floats, 32-byte aligned); the output row is written whether the step is
 // active or not. The rows of the next processing step are prefetched.
@@ -158,82 +102,8 @@ inline void forward_step(const Forward& a, int64_t b, int64_t j0, int64_t s, flo
   for (int u = 0; u < U; ++u) store(out + 8 * u, h[u], masked(u), tail);
 }
 
-template <int U, bool kTail, bool kTanh>
-void backward_chunk(const Backward& a, int64_t b, int64_t j0, __m256i tail) {
-  auto masked = [](int u) { return kTail && u == U - 1; };
-  const int64_t len = a.lengths ? a.lengths[b] : a.t_len;
-  const int64_t H = a.hidden;
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256 zero = _mm256_setzero_ps();
-  // Gradient w.r.t. the state after the step being visited, from the steps after it.
-  __m256 carry[U];
-#pragma GCC unroll 8
-  for (int u = 0; u < U; ++u) {
-    carry[u] = a.dh_last ? load(a.dh_last + b * H + j0 + 8 * u, masked(u), tail) : zero;
-  }
-  for (int64_t s = a.t_len - 1; s >= 0; --s) {
-    const int64_t t = a.step_at(s);
-    const float* q = a.g + (t * a.batch + b) * a.ldg + j0;
-    const float* h = a.hs + (t * a.batch + b) * a.ldh + j0;
-    const float* dh_in = a.dhs ? a.dhs + (t * a.batch + b) * a.lddh + j0 : nullptr;
-    float* dq = a.dg + (t * a.batch + b) * a.lddg + j0;
-    if (s >= kPrefetchSteps) {
-      const int64_t ta = a.step_at(s - kPrefetchSteps);
-      const float* qa = a.g + (ta * a.batch + b) * a.ldg + j0;
-      const float* dqa = a.dg + (ta * a.batch + b) * a.lddg + j0;
-      prefetch(qa, 8 * U);
-      prefetch(qa + H, 8 * U);
-      prefetch(qa + 2 * H, 8 * U);
-      prefetch(dqa, 8 * U);
-      prefetch(dqa + H, 8 * U);
-      prefetch(dqa + 2 * H, 8 * U);
-      prefetch(a.hs + (ta * a.batch + b) * a.ldh + j0, 8 * U);
-      if (a.dhs) prefetch(a.dhs + (ta * a.batch + b) * a.lddh + j0, 8 * U);
-    }
-    // State before step t: after the previously processed step, or h0 (NULL: zeros) for the first.
-    const float* hp_row = nullptr;
-    if (s > 0) {
-      hp_row = a.hs + (a.step_at(s - 1) * a.batch + b) * a.ldh + j0;
-    } else if (a.h0) {
-      hp_row = a.h0 + b * H + j0;
-    }
-#pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) {
-      const bool mu = masked(u);
-      const int64_t o = 8 * u;
-      const __m256 dh = dh_in ? _mm256_add_ps(carry[u], load(dh_in + o, mu, tail)) : carry[u];
-      if (t >= len) {
-        store(dq + o, zero, mu, tail);
-        store(dq + H + o, zero, mu, tail);
-        store(dq + 2 * H + o, zero, mu, tail);
-        carry[u] = dh;
-        continue;
-      }
-      const __m256 hp = hp_row ? load(hp_row + o, mu, tail) : zero;
-      const __m256 v = load(q + 2 * H + o, mu, tail);
-      const __m256 i = sigmoid_ps(_mm256_add_ps(load(q + H + o, mu, tail), hp));
-      const __m256 f = sigmoid_ps(_mm256_sub_ps(load(q + o, mu, tail), hp));
-      __m256 dc = dh;
-      if (kTanh) {
-        const __m256 hv = load(h + o, mu, tail);
-        dc = _mm256_mul_ps(dh, _mm256_fnmadd_ps(hv, hv, one));
-      }
-      const __m256 dk = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, v), i), _mm256_sub_ps(one, i));
-      const __m256 dqv = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, hp), f), _mm256_sub_ps(one, f));
-      store(dq + o, dqv, mu, tail);
-      store(dq + H + o, dk, mu, tail);
-      store(dq + 2 * H + o, _mm256_mul_ps(dc, i), mu, tail);
-      carry[u] = _mm256_sub_ps(_mm256_fmadd_ps(dc, f, dk), dqv);
-    }
-  }
-  if (a.dh0) {
-#pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) store(a.dh0 + b * H + j0 + 8 * u, carry[u], masked(u), tail);
-  }
-}
-
 // Processing step s (walked from the last down to 0) of hidden units [j0, j0 + 8*U) of sequence b: the
-// carried gradient comes from and goes back to `st`. Same arithmetic as backward_chunk.
+// carried gradient comes from and goes back to `st`.
 template <int U, bool kTail, bool kTanh>
 inline void backward_step(const Backward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i tail) {
   auto masked = [](int u) { return kTail && u == U - 1; };
@@ -297,96 +167,13 @@ inline void backward_step(const Backward& a, int64_t b, int64_t j0, int64_t s, f
 }
 
 template <int U, bool kTail, bool kTanh>
-struct ForwardK {
-  static constexpr ChunkKernel<Forward> fn = &forward_chunk<U, kTail, kTanh>;
-};
-template <int U, bool kTail, bool kTanh>
-struct BackwardK {
-  static constexpr ChunkKernel<Backward> fn = &backward_chunk<U, kTail, kTanh>;
-};
-
-// Time-outer order: each thread owns a contiguous range of (sequence, 64-unit block) chunks, keeps their
-// states (forward) or carried gradients (backward) in a small aligned buffer (L1/L2), and walks time in
-// the outer loop, visiting its chunks in order at every step. A step then reads the rows of consecutive
-// sequences one after the other (sequential memory, few pages: on large shapes the chunk-at-a-time
-// order paid a TLB miss per row), and the chunks of a step are independent, so their dependency chains
-// overlap. The arithmetic per element is that of forward_chunk / backward_chunk (bit-identical).
-template <class Args>
-using StepFn = void (*)(const Args&, int64_t, int64_t, int64_t, float*, __m256i);
-
-template <int U, bool kTail, bool kTanh>
-void forward_step_fn(const Forward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i m) {
-  forward_step<U, kTail, kTanh>(a, b, j0, s, st, m);
-}
-template <int U, bool kTail, bool kTanh>
-void backward_step_fn(const Backward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i m) {
-  backward_step<U, kTail, kTanh>(a, b, j0, s, st, m);
-}
-template <int U, bool kTail, bool kTanh>
 struct ForwardS {
-  static constexpr StepFn<Forward> fn = &forward_step_fn<U, kTail, kTanh>;
+  static constexpr StepKernel<Forward> fn = &forward_step<U, kTail, kTanh>;
 };
 template <int U, bool kTail, bool kTanh>
 struct BackwardS {
-  static constexpr StepFn<Backward> fn = &backward_step_fn<U, kTail, kTanh>;
+  static constexpr StepKernel<Backward> fn = &backward_step<U, kTail, kTanh>;
 };
-
-// init: [B, H] initial state or carried gradient (NULL: zeros); finish: [B, H] where the final one goes
-// (NULL: nowhere). forward: steps walked 0..T-1, else T-1..0. Without memory for the buffer, the
-// chunk-at-a-time kernels (which need none) do the work.
-template <class Args, template <int, bool, bool> class S, template <int, bool, bool> class K>
-void run_time_outer(const Args& a, const float* init, float* finish, bool forward, bool tanh_act, int threads) {
-  const ChunkShape shape = chunk_shape(a.hidden, kVectorsPerChunk);
-  const int64_t blocks = shape.blocks;
-  const int64_t chunks = a.batch * blocks;
-  const int nt = static_cast<int>(
-      std::min<int64_t>(chunks, threads_for(a.t_len * a.batch * a.hidden, kMinUnitStepsPerThread, threads)));
-  const __m256i tail = shape.tail;
-  const StepFn<Args> full = pick<StepFn<Args>, S, kVectorsPerChunk>(kVectorsPerChunk, false, tanh_act);
-  const StepFn<Args> last = pick<StepFn<Args>, S, kVectorsPerChunk>(shape.last_vectors, shape.last_tail, tanh_act);
-#pragma omp parallel num_threads(nt)
-  {
-#ifdef _OPENMP
-    const int64_t tid = omp_get_thread_num(), n = omp_get_num_threads();
-#else
-    const int64_t tid = 0, n = 1;
-#endif
-    const int64_t p0 = chunks * tid / n, p1 = chunks * (tid + 1) / n;
-    float* st = static_cast<float*>(std::aligned_alloc(32, static_cast<size_t>(std::max<int64_t>(1, p1 - p0)) *
-                                                              kChunkUnits * sizeof(float)));
-    if (st != nullptr) {
-      for (int64_t p = p0; p < p1; ++p) {
-        const int64_t b = p / blocks, j0 = (p % blocks) * kChunkUnits;
-        float* s = st + (p - p0) * kChunkUnits;
-        std::memset(s, 0, kChunkUnits * sizeof(float));
-        if (init) std::memcpy(s, init + b * a.hidden + j0, static_cast<size_t>(std::min(kChunkUnits, a.hidden - j0)) * 4);
-      }
-      for (int64_t i = 0; i < a.t_len; ++i) {
-        const int64_t step = forward ? i : a.t_len - 1 - i;
-        for (int64_t p = p0; p < p1; ++p) {
-          const int64_t b = p / blocks, blk = p % blocks;
-          (blk == blocks - 1 ? last : full)(a, b, blk * kChunkUnits, step, st + (p - p0) * kChunkUnits, tail);
-        }
-      }
-      if (finish) {
-        for (int64_t p = p0; p < p1; ++p) {
-          const int64_t b = p / blocks, j0 = (p % blocks) * kChunkUnits;
-          std::memcpy(finish + b * a.hidden + j0, st + (p - p0) * kChunkUnits,
-                      static_cast<size_t>(std::min(kChunkUnits, a.hidden - j0)) * sizeof(float));
-        }
-      }
-      std::free(st);
-    } else {
-      const ChunkKernel<Args> fc = pick<ChunkKernel<Args>, K, kVectorsPerChunk>(kVectorsPerChunk, false, tanh_act);
-      const ChunkKernel<Args> lc =
-          pick<ChunkKernel<Args>, K, kVectorsPerChunk>(shape.last_vectors, shape.last_tail, tanh_act);
-      for (int64_t p = p0; p < p1; ++p) {
-        const int64_t b = p / blocks, blk = p % blocks;
-        (blk == blocks - 1 ? lc : fc)(a, b, blk * kChunkUnits, tail);
-      }
-    }
-  }
-}
 
 }  // namespace
 
@@ -394,7 +181,8 @@ void lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float*
                       const float* h0, const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh,
                       float* h_last, int threads) {
   const Forward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, h_last};
-  run_time_outer<Forward, ForwardS, ForwardK>(a, h0, h_last, true, act == LRN4J_ACT_TANH, threads);
+  run_time_outer<Forward, ForwardS, kVectorsPerChunk, kMinUnitStepsPerThread>(a, h0, h_last, true,
+                                                                            act == LRN4J_ACT_TANH, threads);
 }
 
 void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
@@ -402,7 +190,8 @@ void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float
                        int64_t ldh, const float* dhs, int64_t lddh, const float* dh_last, float* dg,
                        int64_t lddg, float* dh0, int threads) {
   const Backward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, dhs, lddh, dh_last, dg, lddg, dh0};
-  run_time_outer<Backward, BackwardS, BackwardK>(a, dh_last, dh0, false, act == LRN4J_ACT_TANH, threads);
+  run_time_outer<Backward, BackwardS, kVectorsPerChunk, kMinUnitStepsPerThread>(a, dh_last, dh0, false,
+                                                                              act == LRN4J_ACT_TANH, threads);
 }
 
 }  // namespace lrn4j::avx2
