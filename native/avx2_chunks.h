@@ -1,10 +1,10 @@
 // The chunk scaffolding of the AVX2 scans (scan_avx2.cpp, sru_avx2.cpp, olrn_scan_avx2.cpp). A chunk is U
 // vectors of 8 neighbouring hidden units of one sequence, whose recurrences are walked over time together:
-// all steps at once by a chunk kernel (run_chunks), or step by step across many chunks (run_time_outer). A row of H units is cut into chunks of kVectors vectors from unit 0; the last chunk may have
-// fewer vectors, and its last vector may be partial: that vector is read and written with masked loads and
-// stores, and the other lanes are never touched. Chunk kernels are instantiated per (U, partial last vector,
-// activation) and chosen once per call. Header-only and inline: include it only from translation units
-// compiled with -mavx2 -mfma.
+// all steps at once by a chunk kernel (run_chunks), or step by step across many chunks (run_time_outer). A
+// row of H units is cut into chunks of kVectors vectors from unit 0; the last chunk may have fewer vectors,
+// and its last vector may be partial: that vector is read and written with masked loads and stores, and the
+// other lanes are never touched. Kernels are instantiated per (U, partial last vector, activation) and chosen
+// once per call. Header-only and inline: include it only from translation units compiled with -mavx2 -mfma.
 #ifndef LRN4J_NATIVE_AVX2_CHUNKS_H
 #define LRN4J_NATIVE_AVX2_CHUNKS_H
 

@@ -681,7 +681,7 @@ public abstract class Backend {
 
     /**
      * The oLRN recurrence (the LRN scan with an output gate) over time for every (batch, hidden) column (see
-     * lrn4j_olrn_scan_forward): {@code c = g(i⊙v + f⊙h₋₁)}, {@code h = σ(p − c)⊙c}. g: gates [steps, batch, 4,
+     * lrn4j_olrn_scan_forward): {@code c = act(i⊙v + f⊙h₋₁)}, {@code h = σ(p − c)⊙c}. g: gates [steps, batch, 4,
      * hidden] (q, k, v, p) with row stride ldg; h0 (nullable): [batch, hidden] at h0Offset; lengths
      * (nullable): INT32, batch values in [1, steps]; outputs hs (the states) and cs (c of each active step, 0
      * elsewhere, which the backward pass reads): [steps, batch, hidden] with row strides ldh and ldc; hLast

@@ -847,7 +847,8 @@ public final class Lrn implements Recurrent {
 
     @Override
     public String toString() {
-        return (outputGate ? "oLRN(" : "Lrn(") + inputSize + " -> " + hiddenSize + ", layers=" + layers + ", directions=" + directions
-                + ", g=" + activation + (layerNorm ? ", layer norm" : "") + ", " + dtype + " on " + backend.name() + ")";
+        return (outputGate ? "oLRN(" : "Lrn(") + inputSize + " -> " + hiddenSize + ", layers=" + layers
+                + ", directions=" + directions + ", g=" + activation + (layerNorm ? ", layer norm" : "") + ", " + dtype
+                + " on " + backend.name() + ")";
     }
 }
