@@ -1,4 +1,4 @@
-// The chunk scaffolding of the AVX2 scans (scan_avx2.cpp, sru_avx2.cpp, olrn_scan_avx2.cpp). A chunk is U
+// The chunk scaffolding of the AVX2 scans (scan_avx2.cpp: LRN and oLRN; sru_avx2.cpp). A chunk is U
 // vectors of 8 neighbouring hidden units of one sequence, whose recurrences are walked over time together:
 // all steps at once by a chunk kernel (run_chunks), or step by step across many chunks (run_time_outer). A
 // row of H units is cut into chunks of kVectors vectors from unit 0; the last chunk may have fewer vectors,
