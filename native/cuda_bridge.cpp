@@ -26,6 +26,8 @@ struct CudaApi {
   decltype(&lrn4j_cuda_cell_step_backward) cell_step_backward;
   decltype(&lrn4j_cuda_sru_scan_forward) sru_scan_forward;
   decltype(&lrn4j_cuda_sru_scan_backward) sru_scan_backward;
+  decltype(&lrn4j_cuda_olrn_scan_forward) olrn_scan_forward;
+  decltype(&lrn4j_cuda_olrn_scan_backward) olrn_scan_backward;
   decltype(&lrn4j_cuda_layer_norm_forward) layer_norm_forward;
   decltype(&lrn4j_cuda_layer_norm_backward) layer_norm_backward;
   decltype(&lrn4j_cuda_softmax_xent) softmax_xent;
@@ -74,6 +76,8 @@ int lrn4j_cuda_bridge_open(const char* path) {
                   resolve(handle, "lrn4j_cuda_cell_step_backward", api.cell_step_backward) &&
                   resolve(handle, "lrn4j_cuda_sru_scan_forward", api.sru_scan_forward) &&
                   resolve(handle, "lrn4j_cuda_sru_scan_backward", api.sru_scan_backward) &&
+                  resolve(handle, "lrn4j_cuda_olrn_scan_forward", api.olrn_scan_forward) &&
+                  resolve(handle, "lrn4j_cuda_olrn_scan_backward", api.olrn_scan_backward) &&
                   resolve(handle, "lrn4j_cuda_layer_norm_forward", api.layer_norm_forward) &&
                   resolve(handle, "lrn4j_cuda_layer_norm_backward", api.layer_norm_backward) &&
                   resolve(handle, "lrn4j_cuda_softmax_xent", api.softmax_xent) &&
@@ -177,6 +181,25 @@ int lrn4j_cudab_sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, 
   const CudaApi* api = g_open.load(std::memory_order_acquire);
   return api ? api->sru_scan_backward(t_len, batch, hidden, k, u, ldu, x, ldx, v, bias, c0, lengths, act, reverse, c,
                                       ldc, dh, lddh, dc_last, du, lddu, dx, lddx, dv, dc0, stream)
+             : -1;
+}
+
+int lrn4j_cudab_olrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                                  const float* h0, const int32_t* lengths, int act, int reverse, float* hs,
+                                  int64_t ldh, float* cs, int64_t ldc, float* h_last, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->olrn_scan_forward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc,
+                                      h_last, stream)
+             : -1;
+}
+
+int lrn4j_cudab_olrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                                   const float* h0, const int32_t* lengths, int act, int reverse, const float* hs,
+                                   int64_t ldh, const float* cs, int64_t ldc, const float* dhs, int64_t lddh,
+                                   const float* dh_last, float* dg, int64_t lddg, float* dh0, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->olrn_scan_backward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc,
+                                       dhs, lddh, dh_last, dg, lddg, dh0, stream)
              : -1;
 }
 

@@ -228,6 +228,31 @@ void lrn4j_sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64
   }
 }
 
+void lrn4j_olrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                             const float* h0, const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh,
+                             float* cs, int64_t ldc, float* h_last) {
+  if (use_avx2()) {
+    lrn4j::avx2::olrn_scan_forward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc,
+                                   h_last, threads());
+  } else {
+    lrn4j::ref::olrn_scan_forward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc,
+                                  h_last, threads());
+  }
+}
+
+void lrn4j_olrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                              const float* h0, const int32_t* lengths, int act, int reverse, const float* hs,
+                              int64_t ldh, const float* cs, int64_t ldc, const float* dhs, int64_t lddh,
+                              const float* dh_last, float* dg, int64_t lddg, float* dh0) {
+  if (use_avx2()) {
+    lrn4j::avx2::olrn_scan_backward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc, dhs,
+                                    lddh, dh_last, dg, lddg, dh0, threads());
+  } else {
+    lrn4j::ref::olrn_scan_backward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc, dhs,
+                                   lddh, dh_last, dg, lddg, dh0, threads());
+  }
+}
+
 void lrn4j_layer_norm_forward(int64_t m, int64_t groups, int64_t group_size, const float* x, int64_t ldx,
                               const float* gamma, const float* beta, float eps, float* y, int64_t ldy,
                               float* mean, float* rstd) {

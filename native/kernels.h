@@ -69,6 +69,14 @@ inline int threads_for(int64_t work, int64_t min_per_thread, int threads) {
                          const float* c0, const int32_t* lengths, int act, int reverse, const float* c, \
                          int64_t ldc, const float* dh, int64_t lddh, const float* dc_last, float* du,   \
                          int64_t lddu, float* dx, int64_t lddx, float* dv, float* dc0, int threads);    \
+  void olrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,     \
+                         const float* h0, const int32_t* lengths, int act, int reverse, float* hs,      \
+                         int64_t ldh, float* cs, int64_t ldc, float* h_last, int threads);              \
+  void olrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,    \
+                          const float* h0, const int32_t* lengths, int act, int reverse,                \
+                          const float* hs, int64_t ldh, const float* cs, int64_t ldc, const float* dhs, \
+                          int64_t lddh, const float* dh_last, float* dg, int64_t lddg, float* dh0,      \
+                          int threads);                                                                 \
   void layer_norm_forward(int64_t m, int64_t groups, int64_t group_size, const float* x, int64_t ldx,   \
                           const float* gamma, const float* beta, float eps, float* y, int64_t ldy,      \
                           float* mean, float* rstd, int threads);                                       \

@@ -1,25 +1,24 @@
-// AVX2 LRN scan, forward and backward. One vector holds 8 neighbouring hidden units of one sequence; a
-// chunk is 8 such vectors (64 units) of one sequence, whose eight recurrences are interleaved so that the
-// long dependency chain of a step (exp, division, exp, division, tanh: ~200 cycles) of one vector overlaps
-// the others. The forward step evaluates its gates stage by stage across the chunk's vectors
+// AVX2 LRN and oLRN scans, forward and backward (kGate: the oLRN's output gate; plain LRN is the oLRN with
+// o = 1, h = c). One vector holds 8 neighbouring hidden units of one sequence; a chunk is 8 such vectors (64
+// units) of one sequence, whose eight recurrences are interleaved so that the long dependency chain of a step
+// (exp, division, exp, division, tanh: ~200 cycles; the output gate adds a third exp and division) of one
+// vector overlaps the others. The forward step evaluates its gates stage by stage across the chunk's vectors
 // (avx2_math.h's *_n functions): written vector after vector, the chains lie further apart than the
 // out-of-order window reaches and ran one after the other (this ordering made the tanh forward ~1.4x faster).
-// The chunk's state (forward) or carried gradient (backward) stays in registers for the whole time loop.
-// Chunks are fixed by (batch, 64-unit block), independent of the thread count, and share no output, so
-// threads take whole chunks and results do not depend on how many there are. The last block of a row
-// may be partial: its last vector is read and written with masked loads/stores, the other lanes are
-// never touched. Formulas and their order are those of scan_ref.cpp (see lrn4j.h for the layouts).
-// A chunk's consecutive steps lie a new page apart, which the hardware prefetchers do not follow, so the
-// rows a few steps ahead are prefetched in software: without it each step waits for memory (2.3x slower).
+// The backward step has no transcendental on its recurrence (i, f and o come from memory: g, the previous h
+// and, for the oLRN, the saved c), so each vector's sigmoids are evaluated together, few registers live at a
+// time (all 24 of an oLRN chunk evaluated stage by stage spill registers).
+// Steps are walked in time-outer order (avx2_chunks.h's run_time_outer): a chunk's state (forward) or
+// carried gradient (backward) waits in a small per-thread buffer between its steps. Chunks are fixed by
+// (batch, 64-unit block), independent of the thread count, and share no output, so threads take whole
+// chunks and results do not depend on how many there are. The last block of a row may be partial: its last
+// vector is read and written with masked loads/stores, the other lanes are never touched. Formulas and their
+// order are those of scan_ref.cpp (see lrn4j.h for the layouts). A chunk's consecutive steps lie a new page
+// apart, which the hardware prefetchers do not follow, so the rows of the next step are prefetched in
+// software: without it each step waits for memory (2.3x slower).
 #include <immintrin.h>
 
-#include <cstdlib>
-#include <cstring>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
+#include "avx2_chunks.h"
 #include "avx2_math.h"
 #include "kernels.h"
 #include "lrn4j/lrn4j.h"
@@ -28,45 +27,26 @@ namespace lrn4j::avx2 {
 namespace {
 
 constexpr int kVectorsPerChunk = 8;
-constexpr int64_t kChunkUnits = 8 * kVectorsPerChunk;
 // Unit-steps (one hidden unit, one time step) per thread below which a second thread does not pay.
 constexpr int64_t kMinUnitStepsPerThread = int64_t{1} << 14;
 
-inline __m256 load(const float* p, bool masked, __m256i mask) {
-  return masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
-}
-
-inline void store(float* p, __m256 v, bool masked, __m256i mask) {
-  if (masked) {
-    _mm256_maskstore_ps(p, mask, v);
-  } else {
-    _mm256_storeu_ps(p, v);
-  }
-}
-
-// The rows of processing step s + kPrefetchSteps are requested while step s computes.
-constexpr int64_t kPrefetchSteps = 8;
-
-// Requests the cache lines of floats [p, p + n), n >= 1 (one request per 16 floats, and the last).
-inline void prefetch(const float* p, int64_t n) {
-  for (int64_t i = 0; i < n; i += 16) _mm_prefetch(reinterpret_cast<const char*>(p + i), _MM_HINT_T0);
-  _mm_prefetch(reinterpret_cast<const char*>(p + n - 1), _MM_HINT_T0);
-}
-
+// A forward walk: gates g of 3 (LRN) or 4 (oLRN) planes; outputs hs and, for the oLRN, cs.
 struct Forward {
   int64_t t_len, batch, hidden;
   const float* g;
   int64_t ldg;
-  const float* h0;
   const int32_t* lengths;
   bool reverse;
   float* hs;
   int64_t ldh;
-  float* h_last;
+  float* cs;
+  int64_t ldc;
 
   int64_t step_at(int64_t s) const { return reverse ? t_len - 1 - s : s; }
 };
 
+// A backward walk: the forward's inputs and outputs (cs: oLRN only), the incoming gradient dhs (nullable),
+// the output dg.
 struct Backward {
   int64_t t_len, batch, hidden;
   const float* g;
@@ -76,86 +56,39 @@ struct Backward {
   bool reverse;
   const float* hs;
   int64_t ldh;
+  const float* cs;
+  int64_t ldc;
   const float* dhs;
   int64_t lddh;
-  const float* dh_last;
   float* dg;
   int64_t lddg;
-  float* dh0;
 
   int64_t step_at(int64_t s) const { return reverse ? t_len - 1 - s : s; }
 };
 
-// Hidden units [j0, j0 + 8*U) of sequence b; when kTail, the last vector has only the lanes in `tail`.
-template <int U, bool kTail, bool kTanh>
-void forward_chunk(const Forward& a, int64_t b, int64_t j0, __m256i tail) {
-  auto masked = [](int u) { return kTail && u == U - 1; };
-  const int64_t len = a.lengths ? a.lengths[b] : a.t_len;
-  const int64_t H = a.hidden;
-  __m256 h[U];
-#pragma GCC unroll 8
-  for (int u = 0; u < U; ++u) {
-    h[u] = a.h0 ? load(a.h0 + b * H + j0 + 8 * u, masked(u), tail) : _mm256_setzero_ps();
-  }
-  for (int64_t s = 0; s < a.t_len; ++s) {
-    const int64_t t = a.step_at(s);
-    const float* q = a.g + (t * a.batch + b) * a.ldg + j0;
-    float* out = a.hs + (t * a.batch + b) * a.ldh + j0;
-    if (s + kPrefetchSteps < a.t_len) {
-      const int64_t ta = a.step_at(s + kPrefetchSteps);
-      const float* qa = a.g + (ta * a.batch + b) * a.ldg + j0;
-      prefetch(qa, 8 * U);
-      prefetch(qa + H, 8 * U);
-      prefetch(qa + 2 * H, 8 * U);
-      prefetch(a.hs + (ta * a.batch + b) * a.ldh + j0, 8 * U);
-    }
-    if (t < len) {
-      // x[0, U): input gates i = sigmoid(k + h), x[U, 2U): forget gates f = sigmoid(q - h)
-      __m256 x[2 * U];
-#pragma GCC unroll 8
-      for (int u = 0; u < U; ++u) {
-        x[u] = _mm256_add_ps(load(q + H + 8 * u, masked(u), tail), h[u]);
-        x[U + u] = _mm256_sub_ps(load(q + 8 * u, masked(u), tail), h[u]);
-      }
-      sigmoid_n(x);
-#pragma GCC unroll 8
-      for (int u = 0; u < U; ++u) {
-        h[u] = _mm256_fmadd_ps(x[u], load(q + 2 * H + 8 * u, masked(u), tail), _mm256_mul_ps(x[U + u], h[u]));
-      }
-      if (kTanh) tanh_n(h);
-    }
-#pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) store(out + 8 * u, h[u], masked(u), tail);
-  }
-  if (a.h_last) {
-#pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) store(a.h_last + b * H + j0 + 8 * u, h[u], masked(u), tail);
-  }
-}
-
 // Processing step s (time step_at(s)) of hidden units [j0, j0 + 8*U) of sequence b: the state comes from
-// and goes back to `st` (8*U floats, 32-byte aligned); the output row is written whether the step is
-// active or not. The rows of the next processing step are prefetched.
-template <int U, bool kTail, bool kTanh>
-inline void forward_step(const Forward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i tail) {
+// and goes back to `st` (8*U floats, 32-byte aligned); the output rows are written whether the step is
+// active or not (the oLRN's c row is 0 where it is not). The rows of the next processing step are prefetched.
+template <int U, bool kTail, bool kTanh, bool kGate>
+void forward_step(const Forward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i tail) {
   auto masked = [](int u) { return kTail && u == U - 1; };
+  constexpr int64_t kPlanes = kGate ? 4 : 3;
   const int64_t H = a.hidden;
-  const int64_t t = a.step_at(s);
-  const int64_t t_next = s + 1 < a.t_len ? a.step_at(s + 1) : -1;
-  const float* q = a.g + (t * a.batch + b) * a.ldg + j0;
-  float* out = a.hs + (t * a.batch + b) * a.ldh + j0;
-  if (t_next >= 0) {
-    const float* qa = a.g + (t_next * a.batch + b) * a.ldg + j0;
-    prefetch(qa, 8 * U);
-    prefetch(qa + H, 8 * U);
-    prefetch(qa + 2 * H, 8 * U);
-    prefetch(a.hs + (t_next * a.batch + b) * a.ldh + j0, 8 * U);
+  const int64_t row = a.step_at(s) * a.batch + b;
+  const float* q = a.g + row * a.ldg + j0;
+  float* out = a.hs + row * a.ldh + j0;
+  if (s + 1 < a.t_len) {
+    const int64_t rn = a.step_at(s + 1) * a.batch + b;
+    for (int64_t plane = 0; plane < kPlanes; ++plane) prefetch(a.g + rn * a.ldg + j0 + plane * H, 8 * U);
+    prefetch(a.hs + rn * a.ldh + j0, 8 * U);
+    if (kGate) prefetch(a.cs + rn * a.ldc + j0, 8 * U);
   }
   __m256 h[U];
 #pragma GCC unroll 8
   for (int u = 0; u < U; ++u) h[u] = _mm256_load_ps(st + 8 * u);
   const int64_t len = a.lengths ? a.lengths[b] : a.t_len;
-  if (t < len) {
+  if (a.step_at(s) < len) {
+    // x[0, U): input gates i = sigmoid(k + h), x[U, 2U): forget gates f = sigmoid(q - h)
     __m256 x[2 * U];
 #pragma GCC unroll 8
     for (int u = 0; u < U; ++u) {
@@ -163,119 +96,65 @@ inline void forward_step(const Forward& a, int64_t b, int64_t j0, int64_t s, flo
       x[U + u] = _mm256_sub_ps(load(q + 8 * u, masked(u), tail), h[u]);
     }
     sigmoid_n(x);
+    __m256 c[U];
 #pragma GCC unroll 8
     for (int u = 0; u < U; ++u) {
-      h[u] = _mm256_fmadd_ps(x[u], load(q + 2 * H + 8 * u, masked(u), tail), _mm256_mul_ps(x[U + u], h[u]));
+      c[u] = _mm256_fmadd_ps(x[u], load(q + 2 * H + 8 * u, masked(u), tail), _mm256_mul_ps(x[U + u], h[u]));
     }
-    if (kTanh) tanh_n(h);
+    if (kTanh) tanh_n(c);
+    if constexpr (kGate) {
+      // output gates o = sigmoid(p - c), h = o*c
+      __m256 o[U];
+#pragma GCC unroll 8
+      for (int u = 0; u < U; ++u) o[u] = _mm256_sub_ps(load(q + 3 * H + 8 * u, masked(u), tail), c[u]);
+      sigmoid_n(o);
+#pragma GCC unroll 8
+      for (int u = 0; u < U; ++u) {
+        h[u] = _mm256_mul_ps(o[u], c[u]);
+        store(a.cs + row * a.ldc + j0 + 8 * u, c[u], masked(u), tail);
+      }
+    } else {
+#pragma GCC unroll 8
+      for (int u = 0; u < U; ++u) h[u] = c[u];
+    }
 #pragma GCC unroll 8
     for (int u = 0; u < U; ++u) _mm256_store_ps(st + 8 * u, h[u]);
+  } else if constexpr (kGate) {
+#pragma GCC unroll 8
+    for (int u = 0; u < U; ++u) store(a.cs + row * a.ldc + j0 + 8 * u, _mm256_setzero_ps(), masked(u), tail);
   }
 #pragma GCC unroll 8
   for (int u = 0; u < U; ++u) store(out + 8 * u, h[u], masked(u), tail);
 }
 
-template <int U, bool kTail, bool kTanh>
-void backward_chunk(const Backward& a, int64_t b, int64_t j0, __m256i tail) {
-  auto masked = [](int u) { return kTail && u == U - 1; };
-  const int64_t len = a.lengths ? a.lengths[b] : a.t_len;
-  const int64_t H = a.hidden;
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256 zero = _mm256_setzero_ps();
-  // Gradient w.r.t. the state after the step being visited, from the steps after it.
-  __m256 carry[U];
-#pragma GCC unroll 8
-  for (int u = 0; u < U; ++u) {
-    carry[u] = a.dh_last ? load(a.dh_last + b * H + j0 + 8 * u, masked(u), tail) : zero;
-  }
-  for (int64_t s = a.t_len - 1; s >= 0; --s) {
-    const int64_t t = a.step_at(s);
-    const float* q = a.g + (t * a.batch + b) * a.ldg + j0;
-    const float* h = a.hs + (t * a.batch + b) * a.ldh + j0;
-    const float* dh_in = a.dhs ? a.dhs + (t * a.batch + b) * a.lddh + j0 : nullptr;
-    float* dq = a.dg + (t * a.batch + b) * a.lddg + j0;
-    if (s >= kPrefetchSteps) {
-      const int64_t ta = a.step_at(s - kPrefetchSteps);
-      const float* qa = a.g + (ta * a.batch + b) * a.ldg + j0;
-      const float* dqa = a.dg + (ta * a.batch + b) * a.lddg + j0;
-      prefetch(qa, 8 * U);
-      prefetch(qa + H, 8 * U);
-      prefetch(qa + 2 * H, 8 * U);
-      prefetch(dqa, 8 * U);
-      prefetch(dqa + H, 8 * U);
-      prefetch(dqa + 2 * H, 8 * U);
-      prefetch(a.hs + (ta * a.batch + b) * a.ldh + j0, 8 * U);
-      if (a.dhs) prefetch(a.dhs + (ta * a.batch + b) * a.lddh + j0, 8 * U);
-    }
-    // State before step t: after the previously processed step, or h0 (NULL: zeros) for the first.
-    const float* hp_row = nullptr;
-    if (s > 0) {
-      hp_row = a.hs + (a.step_at(s - 1) * a.batch + b) * a.ldh + j0;
-    } else if (a.h0) {
-      hp_row = a.h0 + b * H + j0;
-    }
-#pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) {
-      const bool mu = masked(u);
-      const int64_t o = 8 * u;
-      const __m256 dh = dh_in ? _mm256_add_ps(carry[u], load(dh_in + o, mu, tail)) : carry[u];
-      if (t >= len) {
-        store(dq + o, zero, mu, tail);
-        store(dq + H + o, zero, mu, tail);
-        store(dq + 2 * H + o, zero, mu, tail);
-        carry[u] = dh;
-        continue;
-      }
-      const __m256 hp = hp_row ? load(hp_row + o, mu, tail) : zero;
-      const __m256 v = load(q + 2 * H + o, mu, tail);
-      const __m256 i = sigmoid_ps(_mm256_add_ps(load(q + H + o, mu, tail), hp));
-      const __m256 f = sigmoid_ps(_mm256_sub_ps(load(q + o, mu, tail), hp));
-      __m256 dc = dh;
-      if (kTanh) {
-        const __m256 hv = load(h + o, mu, tail);
-        dc = _mm256_mul_ps(dh, _mm256_fnmadd_ps(hv, hv, one));
-      }
-      const __m256 dk = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, v), i), _mm256_sub_ps(one, i));
-      const __m256 dqv = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, hp), f), _mm256_sub_ps(one, f));
-      store(dq + o, dqv, mu, tail);
-      store(dq + H + o, dk, mu, tail);
-      store(dq + 2 * H + o, _mm256_mul_ps(dc, i), mu, tail);
-      carry[u] = _mm256_sub_ps(_mm256_fmadd_ps(dc, f, dk), dqv);
-    }
-  }
-  if (a.dh0) {
-#pragma GCC unroll 8
-    for (int u = 0; u < U; ++u) store(a.dh0 + b * H + j0 + 8 * u, carry[u], masked(u), tail);
-  }
-}
-
 // Processing step s (walked from the last down to 0) of hidden units [j0, j0 + 8*U) of sequence b: the
-// carried gradient comes from and goes back to `st`. Same arithmetic as backward_chunk.
-template <int U, bool kTail, bool kTanh>
-inline void backward_step(const Backward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i tail) {
+// carried gradient comes from and goes back to `st`.
+template <int U, bool kTail, bool kTanh, bool kGate>
+void backward_step(const Backward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i tail) {
   auto masked = [](int u) { return kTail && u == U - 1; };
+  constexpr int kPlanes = kGate ? 4 : 3;
   const int64_t len = a.lengths ? a.lengths[b] : a.t_len;
   const int64_t H = a.hidden;
   const __m256 one = _mm256_set1_ps(1.0f);
   const __m256 zero = _mm256_setzero_ps();
   const int64_t t = a.step_at(s);
-  const float* q = a.g + (t * a.batch + b) * a.ldg + j0;
-  const float* h = a.hs + (t * a.batch + b) * a.ldh + j0;
-  const float* dh_in = a.dhs ? a.dhs + (t * a.batch + b) * a.lddh + j0 : nullptr;
-  float* dq = a.dg + (t * a.batch + b) * a.lddg + j0;
+  const int64_t row = t * a.batch + b;
+  const float* q = a.g + row * a.ldg + j0;
+  // c of the step: saved by the oLRN forward pass; the state itself for plain LRN.
+  const float* c_row = kGate ? a.cs + row * a.ldc + j0 : a.hs + row * a.ldh + j0;
+  const float* dh_in = a.dhs ? a.dhs + row * a.lddh + j0 : nullptr;
+  float* dq = a.dg + row * a.lddg + j0;
   if (s >= 1) {
-    const int64_t ta = a.step_at(s - 1);
-    const float* qa = a.g + (ta * a.batch + b) * a.ldg + j0;
-    const float* dqa = a.dg + (ta * a.batch + b) * a.lddg + j0;
-    prefetch(qa, 8 * U);
-    prefetch(qa + H, 8 * U);
-    prefetch(qa + 2 * H, 8 * U);
-    prefetch(dqa, 8 * U);
-    prefetch(dqa + H, 8 * U);
-    prefetch(dqa + 2 * H, 8 * U);
-    if (a.dhs) prefetch(a.dhs + (ta * a.batch + b) * a.lddh + j0, 8 * U);
+    const int64_t rn = a.step_at(s - 1) * a.batch + b;
+    for (int64_t plane = 0; plane < kPlanes; ++plane) {
+      prefetch(a.g + rn * a.ldg + j0 + plane * H, 8 * U);
+      prefetch(a.dg + rn * a.lddg + j0 + plane * H, 8 * U);
+    }
+    if (kGate) prefetch(a.cs + rn * a.ldc + j0, 8 * U);
+    if (a.dhs) prefetch(a.dhs + rn * a.lddh + j0, 8 * U);
     if (s >= 2) prefetch(a.hs + (a.step_at(s - 2) * a.batch + b) * a.ldh + j0, 8 * U);
   }
+  // State before step t: after the previously processed step, or h0 (NULL: zeros) for the first.
   const float* hp_row = nullptr;
   if (s > 0) {
     hp_row = a.hs + (a.step_at(s - 1) * a.batch + b) * a.ldh + j0;
@@ -289,187 +168,89 @@ inline void backward_step(const Backward& a, int64_t b, int64_t j0, int64_t s, f
     const __m256 carry = _mm256_load_ps(st + o);
     const __m256 dh = dh_in ? _mm256_add_ps(carry, load(dh_in + o, mu, tail)) : carry;
     if (t >= len) {
-      store(dq + o, zero, mu, tail);
-      store(dq + H + o, zero, mu, tail);
-      store(dq + 2 * H + o, zero, mu, tail);
+      // The state passed through unchanged and the gates were not used.
+      for (int plane = 0; plane < kPlanes; ++plane) store(dq + plane * H + o, zero, mu, tail);
       _mm256_store_ps(st + o, dh);
       continue;
     }
     const __m256 hp = hp_row ? load(hp_row + o, mu, tail) : zero;
-    const __m256 v = load(q + 2 * H + o, mu, tail);
-    const __m256 i = sigmoid_ps(_mm256_add_ps(load(q + H + o, mu, tail), hp));
-    const __m256 f = sigmoid_ps(_mm256_sub_ps(load(q + o, mu, tail), hp));
+    const __m256 c = kGate || kTanh ? load(c_row + o, mu, tail) : zero;
+    // i = sigmoid(k + hp), f = sigmoid(q - hp) and, for the oLRN, o = sigmoid(p - c)
+    __m256 x[kGate ? 3 : 2];
+    x[0] = _mm256_add_ps(load(q + H + o, mu, tail), hp);
+    x[1] = _mm256_sub_ps(load(q + o, mu, tail), hp);
+    if constexpr (kGate) x[2] = _mm256_sub_ps(load(q + 3 * H + o, mu, tail), c);
+    sigmoid_n(x);
+    const __m256 i = x[0], f = x[1];
     __m256 dc = dh;
-    if (kTanh) {
-      const __m256 hv = load(h + o, mu, tail);
-      dc = _mm256_mul_ps(dh, _mm256_fnmadd_ps(hv, hv, one));
+    if constexpr (kGate) {
+      const __m256 og = x[2];
+      const __m256 dp = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dh, c), og), _mm256_sub_ps(one, og));
+      dc = _mm256_fmsub_ps(dh, og, dp);
+      store(dq + 3 * H + o, dp, mu, tail);
     }
-    const __m256 dk = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, v), i), _mm256_sub_ps(one, i));
-    const __m256 dqv = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(dc, hp), f), _mm256_sub_ps(one, f));
+    const __m256 ds = kTanh ? _mm256_mul_ps(dc, _mm256_fnmadd_ps(c, c, one)) : dc;
+    const __m256 v = load(q + 2 * H + o, mu, tail);
+    const __m256 dk = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(ds, v), i), _mm256_sub_ps(one, i));
+    const __m256 dqv = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(ds, hp), f), _mm256_sub_ps(one, f));
     store(dq + o, dqv, mu, tail);
     store(dq + H + o, dk, mu, tail);
-    store(dq + 2 * H + o, _mm256_mul_ps(dc, i), mu, tail);
-    _mm256_store_ps(st + o, _mm256_sub_ps(_mm256_fmadd_ps(dc, f, dk), dqv));
+    store(dq + 2 * H + o, _mm256_mul_ps(ds, i), mu, tail);
+    _mm256_store_ps(st + o, _mm256_sub_ps(_mm256_fmadd_ps(ds, f, dk), dqv));
   }
 }
 
-// One chunk kernel per (vectors in the chunk, partial last vector, activation).
-template <class Args>
-using ChunkKernel = void (*)(const Args&, int64_t, int64_t, __m256i);
-
 template <int U, bool kTail, bool kTanh>
-struct ForwardK {
-  static void run(const Forward& a, int64_t b, int64_t j0, __m256i m) { forward_chunk<U, kTail, kTanh>(a, b, j0, m); }
+struct LrnForward {
+  static constexpr StepKernel<Forward> fn = &forward_step<U, kTail, kTanh, false>;
 };
 template <int U, bool kTail, bool kTanh>
-struct BackwardK {
-  static void run(const Backward& a, int64_t b, int64_t j0, __m256i m) { backward_chunk<U, kTail, kTanh>(a, b, j0, m); }
-};
-
-template <class Args, template <int, bool, bool> class K, bool kTail, bool kTanh>
-ChunkKernel<Args> pick_vectors(int vectors) {
-  switch (vectors) {
-    case 1: return &K<1, kTail, kTanh>::run;
-    case 2: return &K<2, kTail, kTanh>::run;
-    case 3: return &K<3, kTail, kTanh>::run;
-    case 4: return &K<4, kTail, kTanh>::run;
-    case 5: return &K<5, kTail, kTanh>::run;
-    case 6: return &K<6, kTail, kTanh>::run;
-    case 7: return &K<7, kTail, kTanh>::run;
-    default: return &K<8, kTail, kTanh>::run;
-  }
-}
-
-template <class Args, template <int, bool, bool> class K>
-ChunkKernel<Args> pick(int vectors, bool tail, bool tanh_act) {
-  if (tail) {
-    return tanh_act ? pick_vectors<Args, K, true, true>(vectors) : pick_vectors<Args, K, true, false>(vectors);
-  }
-  return tanh_act ? pick_vectors<Args, K, false, true>(vectors) : pick_vectors<Args, K, false, false>(vectors);
-}
-
-// Time-outer order: each thread owns a contiguous range of (sequence, 64-unit block) chunks, keeps their
-// states (forward) or carried gradients (backward) in a small aligned buffer (L1/L2), and walks time in
-// the outer loop, visiting its chunks in order at every step. A step then reads the rows of consecutive
-// sequences one after the other (sequential memory, few pages: on large shapes the chunk-at-a-time
-// order paid a TLB miss per row), and the chunks of a step are independent, so their dependency chains
-// overlap. The arithmetic per element is that of forward_chunk / backward_chunk (bit-identical).
-template <class Args>
-using StepFn = void (*)(const Args&, int64_t, int64_t, int64_t, float*, __m256i);
-
-template <int U, bool kTail, bool kTanh>
-void forward_step_fn(const Forward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i m) {
-  forward_step<U, kTail, kTanh>(a, b, j0, s, st, m);
-}
-template <int U, bool kTail, bool kTanh>
-void backward_step_fn(const Backward& a, int64_t b, int64_t j0, int64_t s, float* st, __m256i m) {
-  backward_step<U, kTail, kTanh>(a, b, j0, s, st, m);
-}
-template <int U, bool kTail, bool kTanh>
-struct ForwardS {
-  static constexpr StepFn<Forward> fn = &forward_step_fn<U, kTail, kTanh>;
+struct LrnBackward {
+  static constexpr StepKernel<Backward> fn = &backward_step<U, kTail, kTanh, false>;
 };
 template <int U, bool kTail, bool kTanh>
-struct BackwardS {
-  static constexpr StepFn<Backward> fn = &backward_step_fn<U, kTail, kTanh>;
+struct OlrnForward {
+  static constexpr StepKernel<Forward> fn = &forward_step<U, kTail, kTanh, true>;
 };
-
-template <class Args, template <int, bool, bool> class S, bool kTail, bool kTanh>
-StepFn<Args> pick_step_vectors(int vectors) {
-  switch (vectors) {
-    case 1: return S<1, kTail, kTanh>::fn;
-    case 2: return S<2, kTail, kTanh>::fn;
-    case 3: return S<3, kTail, kTanh>::fn;
-    case 4: return S<4, kTail, kTanh>::fn;
-    case 5: return S<5, kTail, kTanh>::fn;
-    case 6: return S<6, kTail, kTanh>::fn;
-    case 7: return S<7, kTail, kTanh>::fn;
-    default: return S<8, kTail, kTanh>::fn;
-  }
-}
-
-template <class Args, template <int, bool, bool> class S>
-StepFn<Args> pick_step(int vectors, bool tail, bool tanh_act) {
-  if (tail) {
-    return tanh_act ? pick_step_vectors<Args, S, true, true>(vectors) : pick_step_vectors<Args, S, true, false>(vectors);
-  }
-  return tanh_act ? pick_step_vectors<Args, S, false, true>(vectors) : pick_step_vectors<Args, S, false, false>(vectors);
-}
-
-// init: [B, H] initial state or carried gradient (NULL: zeros); finish: [B, H] where the final one goes
-// (NULL: nowhere). forward: steps walked 0..T-1, else T-1..0. Without memory for the buffer, the
-// chunk-at-a-time kernels (which need none) do the work.
-template <class Args, template <int, bool, bool> class S, template <int, bool, bool> class K>
-void run_time_outer(const Args& a, const float* init, float* finish, bool forward, bool tanh_act, int threads) {
-  const int64_t blocks = (a.hidden + kChunkUnits - 1) / kChunkUnits;
-  const int64_t chunks = a.batch * blocks;
-  const int nt = static_cast<int>(
-      std::min<int64_t>(chunks, threads_for(a.t_len * a.batch * a.hidden, kMinUnitStepsPerThread, threads)));
-  const int64_t last_units = a.hidden - (blocks - 1) * kChunkUnits;
-  const int last_vectors = static_cast<int>((last_units + 7) / 8);
-  const bool last_tail = last_units % 8 != 0;
-  const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(last_units % 8)),
-                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  const StepFn<Args> full = pick_step<Args, S>(kVectorsPerChunk, false, tanh_act);
-  const StepFn<Args> last = pick_step<Args, S>(last_vectors, last_tail, tanh_act);
-#pragma omp parallel num_threads(nt)
-  {
-#ifdef _OPENMP
-    const int64_t tid = omp_get_thread_num(), n = omp_get_num_threads();
-#else
-    const int64_t tid = 0, n = 1;
-#endif
-    const int64_t p0 = chunks * tid / n, p1 = chunks * (tid + 1) / n;
-    float* st = static_cast<float*>(std::aligned_alloc(32, static_cast<size_t>(std::max<int64_t>(1, p1 - p0)) *
-                                                              kChunkUnits * sizeof(float)));
-    if (st != nullptr) {
-      for (int64_t p = p0; p < p1; ++p) {
-        const int64_t b = p / blocks, j0 = (p % blocks) * kChunkUnits;
-        float* s = st + (p - p0) * kChunkUnits;
-        std::memset(s, 0, kChunkUnits * sizeof(float));
-        if (init) std::memcpy(s, init + b * a.hidden + j0, static_cast<size_t>(std::min(kChunkUnits, a.hidden - j0)) * 4);
-      }
-      for (int64_t i = 0; i < a.t_len; ++i) {
-        const int64_t step = forward ? i : a.t_len - 1 - i;
-        for (int64_t p = p0; p < p1; ++p) {
-          const int64_t b = p / blocks, blk = p % blocks;
-          (blk == blocks - 1 ? last : full)(a, b, blk * kChunkUnits, step, st + (p - p0) * kChunkUnits, tail);
-        }
-      }
-      if (finish) {
-        for (int64_t p = p0; p < p1; ++p) {
-          const int64_t b = p / blocks, j0 = (p % blocks) * kChunkUnits;
-          std::memcpy(finish + b * a.hidden + j0, st + (p - p0) * kChunkUnits,
-                      static_cast<size_t>(std::min(kChunkUnits, a.hidden - j0)) * sizeof(float));
-        }
-      }
-      std::free(st);
-    } else {
-      const ChunkKernel<Args> fc = pick<Args, K>(kVectorsPerChunk, false, tanh_act);
-      const ChunkKernel<Args> lc = pick<Args, K>(last_vectors, last_tail, tanh_act);
-      for (int64_t p = p0; p < p1; ++p) {
-        const int64_t b = p / blocks, blk = p % blocks;
-        (blk == blocks - 1 ? lc : fc)(a, b, blk * kChunkUnits, tail);
-      }
-    }
-  }
-}
+template <int U, bool kTail, bool kTanh>
+struct OlrnBackward {
+  static constexpr StepKernel<Backward> fn = &backward_step<U, kTail, kTanh, true>;
+};
 
 }  // namespace
 
 void lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
                       const float* h0, const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh,
                       float* h_last, int threads) {
-  const Forward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, h_last};
-  run_time_outer<Forward, ForwardS, ForwardK>(a, h0, h_last, true, act == LRN4J_ACT_TANH, threads);
+  const Forward a{t_len, batch, hidden, g, ldg, lengths, reverse != 0, hs, ldh, nullptr, 0};
+  run_time_outer<Forward, LrnForward, kVectorsPerChunk, kMinUnitStepsPerThread>(a, h0, h_last, true,
+                                                                              act == LRN4J_ACT_TANH, threads);
 }
 
 void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
                        const float* h0, const int32_t* lengths, int act, int reverse, const float* hs,
                        int64_t ldh, const float* dhs, int64_t lddh, const float* dh_last, float* dg,
                        int64_t lddg, float* dh0, int threads) {
-  const Backward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, dhs, lddh, dh_last, dg, lddg, dh0};
-  run_time_outer<Backward, BackwardS, BackwardK>(a, dh_last, dh0, false, act == LRN4J_ACT_TANH, threads);
+  const Backward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, nullptr, 0, dhs, lddh, dg, lddg};
+  run_time_outer<Backward, LrnBackward, kVectorsPerChunk, kMinUnitStepsPerThread>(a, dh_last, dh0, false,
+                                                                                act == LRN4J_ACT_TANH, threads);
+}
+
+void olrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                       const float* h0, const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh,
+                       float* cs, int64_t ldc, float* h_last, int threads) {
+  const Forward a{t_len, batch, hidden, g, ldg, lengths, reverse != 0, hs, ldh, cs, ldc};
+  run_time_outer<Forward, OlrnForward, kVectorsPerChunk, kMinUnitStepsPerThread>(a, h0, h_last, true,
+                                                                               act == LRN4J_ACT_TANH, threads);
+}
+
+void olrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                        const float* h0, const int32_t* lengths, int act, int reverse, const float* hs,
+                        int64_t ldh, const float* cs, int64_t ldc, const float* dhs, int64_t lddh,
+                        const float* dh_last, float* dg, int64_t lddg, float* dh0, int threads) {
+  const Backward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, cs, ldc, dhs, lddh, dg, lddg};
+  run_time_outer<Backward, OlrnBackward, kVectorsPerChunk, kMinUnitStepsPerThread>(a, dh_last, dh0, false,
+                                                                                 act == LRN4J_ACT_TANH, threads);
 }
 
 }  // namespace lrn4j::avx2

@@ -1,8 +1,9 @@
-// Reference LRN scan, forward and backward, for one sequence at a time with the state of all H hidden
-// units in a vector. The per-step formulas are those of lrn4j.h:
-//   i = sigmoid(k + hp), f = sigmoid(q - hp), c = i*v + f*hp, h = g(c)
-// and their derivatives, with hp the state before the step. Sequences are independent, so they are
-// spread over threads without changing any result.
+// Reference LRN and oLRN scans, forward and backward, for one sequence at a time with the state of all H
+// hidden units in a vector. The per-step formulas are those of lrn4j.h:
+//   i = sigmoid(k + hp), f = sigmoid(q - hp), c = g(i*v + f*hp),   LRN: h = c,   oLRN: h = sigmoid(p - c)*c
+// and their derivatives, with hp the state before the step. Both scans are one loop (kGate: the oLRN's
+// output gate): plain LRN is the oLRN with o = 1. Sequences are independent, so they are spread over threads
+// without changing any result.
 #include <cmath>
 #include <vector>
 
@@ -17,11 +18,11 @@ float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 // The step that processing position `s` (0 = first processed) visits.
 int64_t step_at(int64_t s, int64_t t_len, bool reverse) { return reverse ? t_len - 1 - s : s; }
 
-}  // namespace
-
-void lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
-                      const float* h0, const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh,
-                      float* h_last, int threads) {
+// Gates [T, B, 3, H] (LRN) or [T, B, 4, H] (oLRN, kGate); cs: the oLRN's c per step (LRN: not written).
+template <bool kGate>
+void scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg, const float* h0,
+                  const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh, float* cs, int64_t ldc,
+                  float* h_last, int threads) {
   const int nt = threads_for(t_len * batch * hidden, int64_t{1} << 14, threads);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t b = 0; b < batch; ++b) {
@@ -33,17 +34,27 @@ void lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float*
       const float* q = g + (t * batch + b) * ldg;
       const float* k = q + hidden;
       const float* v = q + 2 * hidden;
+      const float* p = kGate ? q + 3 * hidden : nullptr;
       float* out = hs + (t * batch + b) * ldh;
-      if (t < len) {
-        for (int64_t j = 0; j < hidden; ++j) {
+      float* c_out = kGate ? cs + (t * batch + b) * ldc : nullptr;
+      for (int64_t j = 0; j < hidden; ++j) {
+        if (t < len) {
           const float hp = h[j];
           const float i = sigmoid(k[j] + hp);
           const float f = sigmoid(q[j] - hp);
-          const float c = i * v[j] + f * hp;
-          h[j] = act == LRN4J_ACT_TANH ? std::tanh(c) : c;
+          const float pre = i * v[j] + f * hp;
+          const float c = act == LRN4J_ACT_TANH ? std::tanh(pre) : pre;
+          if (kGate) {
+            h[j] = sigmoid(p[j] - c) * c;
+            c_out[j] = c;
+          } else {
+            h[j] = c;
+          }
+        } else if (kGate) {
+          c_out[j] = 0.0f;
         }
+        out[j] = h[j];
       }
-      for (int64_t j = 0; j < hidden; ++j) out[j] = h[j];
     }
     if (h_last) {
       for (int64_t j = 0; j < hidden; ++j) h_last[b * hidden + j] = h[j];
@@ -51,10 +62,11 @@ void lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float*
   }
 }
 
-void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
-                       const float* h0, const int32_t* lengths, int act, int reverse, const float* hs,
-                       int64_t ldh, const float* dhs, int64_t lddh, const float* dh_last, float* dg,
-                       int64_t lddg, float* dh0, int threads) {
+template <bool kGate>
+void scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg, const float* h0,
+                   const int32_t* lengths, int act, int reverse, const float* hs, int64_t ldh, const float* cs,
+                   int64_t ldc, const float* dhs, int64_t lddh, const float* dh_last, float* dg, int64_t lddg,
+                   float* dh0, int threads) {
   const int nt = threads_for(t_len * batch * hidden, int64_t{1} << 14, threads);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t b = 0; b < batch; ++b) {
@@ -67,7 +79,9 @@ void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float
       const float* q = g + (t * batch + b) * ldg;
       const float* k = q + hidden;
       const float* v = q + 2 * hidden;
-      const float* h = hs + (t * batch + b) * ldh;
+      const float* p = kGate ? q + 3 * hidden : nullptr;
+      // c of the step: saved by the oLRN forward pass; the state itself for plain LRN.
+      const float* c_row = kGate ? cs + (t * batch + b) * ldc : hs + (t * batch + b) * ldh;
       // State before step t: the state after the previously processed step, or h0 (NULL: zeros) for the
       // first processed step.
       const float* hp_row = nullptr;
@@ -80,31 +94,68 @@ void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float
       float* dq = dg + (t * batch + b) * lddg;
       float* dk = dq + hidden;
       float* dv = dq + 2 * hidden;
+      float* dp = kGate ? dq + 3 * hidden : nullptr;
       for (int64_t j = 0; j < hidden; ++j) {
         const float dh = dh_in ? carry[j] + dh_in[j] : carry[j];
         if (t >= len) {
           dq[j] = dk[j] = dv[j] = 0.0f;
+          if (kGate) dp[j] = 0.0f;
           carry[j] = dh;
           continue;
         }
         const float hp = hp_row ? hp_row[j] : 0.0f;
+        const float c = c_row[j];
         const float i = sigmoid(k[j] + hp);
         const float f = sigmoid(q[j] - hp);
-        const float dc = act == LRN4J_ACT_TANH ? dh * (1.0f - h[j] * h[j]) : dh;
-        const float di = dc * v[j];
-        const float df = dc * hp;
-        const float dkj = di * i * (1.0f - i);
-        const float dqj = df * f * (1.0f - f);
+        float dc = dh;
+        if (kGate) {
+          const float o = sigmoid(p[j] - c);
+          dp[j] = dh * c * o * (1.0f - o);
+          dc = dh * o - dp[j];
+        }
+        const float ds = act == LRN4J_ACT_TANH ? dc * (1.0f - c * c) : dc;
+        const float dkj = ds * v[j] * i * (1.0f - i);
+        const float dqj = ds * hp * f * (1.0f - f);
         dq[j] = dqj;
         dk[j] = dkj;
-        dv[j] = dc * i;
-        carry[j] = dc * f + dkj - dqj;
+        dv[j] = ds * i;
+        carry[j] = ds * f + dkj - dqj;
       }
     }
     if (dh0) {
       for (int64_t j = 0; j < hidden; ++j) dh0[b * hidden + j] = carry[j];
     }
   }
+}
+
+}  // namespace
+
+void lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                      const float* h0, const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh,
+                      float* h_last, int threads) {
+  scan_forward<false>(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, nullptr, 0, h_last, threads);
+}
+
+void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                       const float* h0, const int32_t* lengths, int act, int reverse, const float* hs,
+                       int64_t ldh, const float* dhs, int64_t lddh, const float* dh_last, float* dg,
+                       int64_t lddg, float* dh0, int threads) {
+  scan_backward<false>(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, nullptr, 0, dhs, lddh,
+                       dh_last, dg, lddg, dh0, threads);
+}
+
+void olrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                       const float* h0, const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh,
+                       float* cs, int64_t ldc, float* h_last, int threads) {
+  scan_forward<true>(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc, h_last, threads);
+}
+
+void olrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
+                        const float* h0, const int32_t* lengths, int act, int reverse, const float* hs,
+                        int64_t ldh, const float* cs, int64_t ldc, const float* dhs, int64_t lddh,
+                        const float* dh_last, float* dg, int64_t lddg, float* dh0, int threads) {
+  scan_backward<true>(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc, dhs, lddh, dh_last,
+                      dg, lddg, dh0, threads);
 }
 
 }  // namespace lrn4j::ref

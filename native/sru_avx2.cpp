@@ -4,10 +4,11 @@
 // state (forward) or its gradient carry and the v-gradient sums (backward) in registers for the whole walk
 // over time. Chunks are fixed by (sequence, 32-unit block), independent of the thread count, and share no
 // output, so results do not depend on how many threads run them. The last vector of a row may be partial
-// (masked loads and stores; other lanes never touched). Rows a few steps ahead are prefetched, as in the
-// LRN scan: consecutive steps of a chunk lie a page or more apart.
+// (masked loads and stores; other lanes never touched; see avx2_chunks.h). Rows a few steps ahead are
+// prefetched, as in the LRN scan: consecutive steps of a chunk lie a page or more apart.
 #include <immintrin.h>
 
+#include "avx2_chunks.h"
 #include "avx2_math.h"
 #include "kernels.h"
 #include "lrn4j/lrn4j.h"
@@ -16,26 +17,8 @@ namespace lrn4j::avx2 {
 namespace {
 
 constexpr int kVectorsPerChunk = 4;
-constexpr int64_t kChunkUnits = 8 * kVectorsPerChunk;
 constexpr int64_t kMinUnitStepsPerThread = int64_t{1} << 14;
 constexpr int64_t kPrefetchSteps = 8;
-
-inline __m256 load(const float* p, bool masked, __m256i mask) {
-  return masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
-}
-
-inline void store(float* p, __m256 v, bool masked, __m256i mask) {
-  if (masked) {
-    _mm256_maskstore_ps(p, mask, v);
-  } else {
-    _mm256_storeu_ps(p, v);
-  }
-}
-
-inline void prefetch(const float* p, int64_t n) {
-  for (int64_t i = 0; i < n; i += 16) _mm_prefetch(reinterpret_cast<const char*>(p + i), _MM_HINT_T0);
-  _mm_prefetch(reinterpret_cast<const char*>(p + n - 1), _MM_HINT_T0);
-}
 
 struct Args {
   int64_t t_len, batch, hidden, k;
@@ -232,52 +215,14 @@ void backward_chunk(const Args& a, int64_t b, int64_t j0, __m256i tail) {
   }
 }
 
-using ChunkKernel = void (*)(const Args&, int64_t, int64_t, __m256i);
-
 template <int U, bool kTail, bool kTanh>
 struct ForwardK {
-  static void run(const Args& a, int64_t b, int64_t j0, __m256i m) { forward_chunk<U, kTail, kTanh>(a, b, j0, m); }
+  static constexpr ChunkKernel<Args> fn = &forward_chunk<U, kTail, kTanh>;
 };
 template <int U, bool kTail, bool kTanh>
 struct BackwardK {
-  static void run(const Args& a, int64_t b, int64_t j0, __m256i m) { backward_chunk<U, kTail, kTanh>(a, b, j0, m); }
+  static constexpr ChunkKernel<Args> fn = &backward_chunk<U, kTail, kTanh>;
 };
-
-template <template <int, bool, bool> class K, bool kTail, bool kTanh>
-ChunkKernel pick_vectors(int vectors) {
-  switch (vectors) {
-    case 1: return &K<1, kTail, kTanh>::run;
-    case 2: return &K<2, kTail, kTanh>::run;
-    case 3: return &K<3, kTail, kTanh>::run;
-    default: return &K<4, kTail, kTanh>::run;
-  }
-}
-
-template <template <int, bool, bool> class K>
-ChunkKernel pick(int vectors, bool tail, bool tanh_act) {
-  if (tail) return tanh_act ? pick_vectors<K, true, true>(vectors) : pick_vectors<K, true, false>(vectors);
-  return tanh_act ? pick_vectors<K, false, true>(vectors) : pick_vectors<K, false, false>(vectors);
-}
-
-template <template <int, bool, bool> class K>
-void run_chunks(const Args& a, bool tanh_act, int threads) {
-  const int64_t blocks = (a.hidden + kChunkUnits - 1) / kChunkUnits;
-  const int64_t chunks = a.batch * blocks;
-  const int nt = static_cast<int>(
-      std::min<int64_t>(chunks, threads_for(a.t_len * a.batch * a.hidden, kMinUnitStepsPerThread, threads)));
-  const int64_t last_units = a.hidden - (blocks - 1) * kChunkUnits;
-  const int last_vectors = static_cast<int>((last_units + 7) / 8);
-  const bool last_tail = last_units % 8 != 0;
-  const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(last_units % 8)),
-                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  const ChunkKernel full = pick<K>(kVectorsPerChunk, false, tanh_act);
-  const ChunkKernel last = pick<K>(last_vectors, last_tail, tanh_act);
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (int64_t ch = 0; ch < chunks; ++ch) {
-    const int64_t b = ch / blocks, blk = ch % blocks;
-    (blk == blocks - 1 ? last : full)(a, b, blk * kChunkUnits, tail);
-  }
-}
 
 }  // namespace
 
@@ -289,7 +234,7 @@ void sru_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, c
   a.t_len = t_len, a.batch = batch, a.hidden = hidden, a.k = k, a.u = u, a.ldu = ldu, a.x = x, a.ldx = ldx;
   a.v = v, a.bias = bias, a.c0 = c0, a.lengths = lengths, a.reverse = reverse != 0;
   a.h = h, a.ldh = ldh, a.c_out = c, a.ldc = ldc, a.c_last = c_last;
-  run_chunks<ForwardK>(a, act == LRN4J_ACT_TANH, threads);
+  run_chunks<Args, ForwardK, kVectorsPerChunk, kMinUnitStepsPerThread>(a, act == LRN4J_ACT_TANH, threads);
 }
 
 void sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, const float* u, int64_t ldu,
@@ -302,7 +247,7 @@ void sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, 
   a.v = v, a.bias = bias, a.c0 = c0, a.lengths = lengths, a.reverse = reverse != 0;
   a.c_in = c, a.ldc = ldc, a.dh = dh, a.lddh = lddh, a.dc_last = dc_last, a.du = du, a.lddu = lddu;
   a.dx = dx, a.lddx = lddx, a.dv = dv, a.dc0 = dc0;
-  run_chunks<BackwardK>(a, act == LRN4J_ACT_TANH, threads);
+  run_chunks<Args, BackwardK, kVectorsPerChunk, kMinUnitStepsPerThread>(a, act == LRN4J_ACT_TANH, threads);
 }
 
 }  // namespace lrn4j::avx2

@@ -219,6 +219,47 @@ void lrn4j_sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64
                              const float* dh, int64_t lddh, const float* dc_last,
                              float* du, int64_t lddu, float* dx, int64_t lddx, float* dv, float* dc0);
 
+/* ---- oLRN scan (LRN with an output gate) ----------------------------------------------------------- */
+
+/*
+ * The oLRN recurrence over time for every (batch, hidden) column: the LRN step of the header's comment with
+ * an output gate, per batch element b, hidden unit j, step t, with h_prev the state before the step:
+ *     q, k, v, p = G[t, b, 0, j], G[t, b, 1, j], G[t, b, 2, j], G[t, b, 3, j]   (G = X.[Wq Wk Wv Wo] + b)
+ *     i = sigmoid(k + h_prev),  f = sigmoid(q - h_prev),  c = g(i*v + f*h_prev),
+ *     o = sigmoid(p - c),       h = o*c
+ * with g = tanh or identity. The recurrence carries h; c is not part of the state.
+ *   t_len, batch, hidden, h0, lengths, act, reverse, h_last: as in lrn4j_lrn_scan_forward (an inactive step
+ *     leaves h unchanged; h_last is the state after the final step in processing order).
+ *   g: gates [T, B, 4, H], row stride ldg (>= 4H): the q, k, v and p planes of H units each.
+ *   hs: output [T, B, H], row stride ldh: h after each step (the carried state at inactive steps).
+ *   cs: output [T, B, H], row stride ldc: c of each active step, 0 at inactive steps.
+ * What the backward pass reads besides g: hs (the previous state) and cs. It recomputes i, f (from g and the
+ * previous state) and o (from p and c), so the forward pass stores one plane beyond the output; recomputing
+ * c instead would cost a tanh per element in the backward pass.
+ */
+void lrn4j_olrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden,
+                             const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                             int act, int reverse, float* hs, int64_t ldh, float* cs, int64_t ldc, float* h_last);
+
+/*
+ * Backward of lrn4j_olrn_scan_forward, walking the steps in the opposite order.
+ *   g, h0, lengths, act, reverse, hs, ldh, cs, ldc: exactly as given to (and produced by) the forward call.
+ *   dhs: gradient w.r.t. hs, [T, B, H] with row stride lddh, or NULL for zeros.
+ *   dh_last: gradient w.r.t. h_last, [B, H] contiguous, or NULL for zeros.
+ *   dg: output, gradient w.r.t. g, [T, B, 4, H] with row stride lddg (>= 4H); every q/k/v/p element of
+ *     every (t, b) row is written (zero at inactive steps); columns beyond 4H are not touched.
+ *   dh0: output, gradient w.r.t. h0, [B, H] contiguous, or NULL when not wanted. Written (never read).
+ * Per active step, with dh the gradient w.r.t. h after the step (dhs[t] plus what the later steps carry):
+ *     dp = dh*c*o*(1-o),  dc = dh*o - dp,  ds = dc*(1 - c*c) (tanh) or dc (identity),
+ *     dq = ds*h_prev*f*(1-f),  dk = ds*v*i*(1-i),  dv = ds*i,  dh_prev = ds*f + dk - dq.
+ * Outputs do not overlap inputs or each other.
+ */
+void lrn4j_olrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden,
+                              const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                              int act, int reverse, const float* hs, int64_t ldh, const float* cs, int64_t ldc,
+                              const float* dhs, int64_t lddh, const float* dh_last,
+                              float* dg, int64_t lddg, float* dh0);
+
 /* ---- layer normalization (grouped) -------------------------------------------------------------- */
 
 /*
@@ -376,6 +417,15 @@ int lrn4j_cudab_sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, 
                                   const float* dh, int64_t lddh, const float* dc_last,
                                   float* du, int64_t lddu, float* dx, int64_t lddx, float* dv, float* dc0,
                                   void* stream);
+int lrn4j_cudab_olrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden,
+                                  const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                                  int act, int reverse, float* hs, int64_t ldh, float* cs, int64_t ldc,
+                                  float* h_last, void* stream);
+int lrn4j_cudab_olrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden,
+                                   const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                                   int act, int reverse, const float* hs, int64_t ldh, const float* cs, int64_t ldc,
+                                   const float* dhs, int64_t lddh, const float* dh_last,
+                                   float* dg, int64_t lddg, float* dh0, void* stream);
 int lrn4j_cudab_layer_norm_forward(int64_t m, int64_t groups, int64_t group_size,
                                    const float* x, int64_t ldx, const float* gamma, const float* beta,
                                    float eps, float* y, int64_t ldy, float* mean, float* rstd, void* stream);

@@ -72,6 +72,17 @@ int lrn4j_cuda_sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, i
                                  float* du, int64_t lddu, float* dx, int64_t lddx, float* dv, float* dc0,
                                  void* stream);
 
+int lrn4j_cuda_olrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden,
+                                 const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                                 int act, int reverse, float* hs, int64_t ldh, float* cs, int64_t ldc,
+                                 float* h_last, void* stream);
+
+int lrn4j_cuda_olrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden,
+                                  const float* g, int64_t ldg, const float* h0, const int32_t* lengths,
+                                  int act, int reverse, const float* hs, int64_t ldh, const float* cs, int64_t ldc,
+                                  const float* dhs, int64_t lddh, const float* dh_last,
+                                  float* dg, int64_t lddg, float* dh0, void* stream);
+
 int lrn4j_cuda_layer_norm_forward(int64_t m, int64_t groups, int64_t group_size,
                                   const float* x, int64_t ldx, const float* gamma, const float* beta,
                                   float eps, float* y, int64_t ldy, float* mean, float* rstd, void* stream);

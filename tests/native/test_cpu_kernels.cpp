@@ -1,5 +1,5 @@
 // Native harness of the CPU kernels (liblrn4j_cpu):
-//  - the reference backward passes (LRN scan, layer norm, LSTM/GRU/ATR steps, SRU scan) against central
+//  - the reference backward passes (LRN and oLRN scans, layer norm, LSTM/GRU/ATR steps, SRU scan) against central
 //    finite differences of small double-precision re-implementations of the forward passes written here;
 //  - library state (ABI version, ISA choice, thread count) and the CUDA bridge's closed state;
 //  - every AVX2 kernel against the scalar reference on random data and odd sizes, outputs poisoned with NaN
@@ -90,22 +90,28 @@ void expect(Checker& ck, bool ok, const std::string& what) {
 
 double sigmoid_d(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
-// Forward scan in double on contiguous buffers; returns sum(w_hs * hs) + sum(w_last * h_last).
-double scan_loss_d(int64_t T, int64_t B, int64_t H, const std::vector<double>& g, const std::vector<double>& h0,
-                   const std::vector<int32_t>& len, int act, bool reverse, const std::vector<double>& w_hs,
-                   const std::vector<double>& w_last, std::vector<double>* hs_out = nullptr) {
+// Forward LRN scan (gate: the oLRN scan, gates [T, B, 4, H]) in double on contiguous buffers; returns
+// sum(w_hs * hs) + sum(w_last * h_last), and the states (and the oLRN's c) when asked.
+double scan_loss_d(int64_t T, int64_t B, int64_t H, bool gate, const std::vector<double>& g,
+                   const std::vector<double>& h0, const std::vector<int32_t>& len, int act, bool reverse,
+                   const std::vector<double>& w_hs, const std::vector<double>& w_last,
+                   std::vector<double>* hs_out = nullptr, std::vector<double>* cs_out = nullptr) {
+  const int64_t planes = gate ? 4 : 3;
   double loss = 0.0;
   if (hs_out) hs_out->assign(T * B * H, 0.0);
+  if (cs_out) cs_out->assign(T * B * H, 0.0);
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t j = 0; j < H; ++j) {
       double h = h0[b * H + j];
       for (int64_t s = 0; s < T; ++s) {
         const int64_t t = reverse ? T - 1 - s : s;
-        const double* row = g.data() + (t * B + b) * 3 * H;
+        const double* row = g.data() + (t * B + b) * planes * H;
         if (t < len[b]) {
           const double i = sigmoid_d(row[H + j] + h), f = sigmoid_d(row[j] - h);
-          const double c = i * row[2 * H + j] + f * h;
-          h = act == LRN4J_ACT_TANH ? std::tanh(c) : c;
+          const double pre = i * row[2 * H + j] + f * h;
+          const double c = act == LRN4J_ACT_TANH ? std::tanh(pre) : pre;
+          h = gate ? sigmoid_d(row[3 * H + j] - c) * c : c;
+          if (cs_out) (*cs_out)[(t * B + b) * H + j] = c;
         }
         loss += w_hs[(t * B + b) * H + j] * h;
         if (hs_out) (*hs_out)[(t * B + b) * H + j] = h;
@@ -130,29 +136,38 @@ double central_diff(std::vector<double>& x, size_t i, const std::function<double
 
 std::vector<double> to_double(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
 
-void fd_scan(Checker& ck, int act, bool reverse) {
-  const int64_t T = 5, B = 3, H = 4;
+// The LRN scan (gate: the oLRN scan) of the scalar reference against central differences of scan_loss_d.
+void fd_scan(Checker& ck, bool gate, int act, bool reverse) {
+  const int64_t T = 5, B = 3, H = 4, W = (gate ? 4 : 3) * H;
   const std::vector<int32_t> len = {5, 2, 1};
-  auto g = harness::random_vec(T * B * 3 * H, rng, -2.0f, 2.0f);
+  auto g = harness::random_vec(T * B * W, rng, -2.0f, 2.0f);
   auto h0 = harness::random_vec(B * H, rng);
   auto w_hs = harness::random_vec(T * B * H, rng);
   auto w_last = harness::random_vec(B * H, rng);
 
   lrn4j_set_isa(LRN4J_ISA_SCALAR);
-  auto hs = harness::poisoned(T * B * H), h_last = harness::poisoned(B * H);
-  lrn4j_lrn_scan_forward(T, B, H, g.data(), 3 * H, h0.data(), len.data(), act, reverse, hs.data(), H, h_last.data());
-  auto dg = harness::poisoned(T * B * 3 * H), dh0 = harness::poisoned(B * H);
-  lrn4j_lrn_scan_backward(T, B, H, g.data(), 3 * H, h0.data(), len.data(), act, reverse, hs.data(), H, w_hs.data(),
-                          H, w_last.data(), dg.data(), 3 * H, dh0.data());
+  auto hs = harness::poisoned(T * B * H), cs = harness::poisoned(T * B * H), h_last = harness::poisoned(B * H);
+  auto dg = harness::poisoned(T * B * W), dh0 = harness::poisoned(B * H);
+  if (gate) {
+    lrn4j_olrn_scan_forward(T, B, H, g.data(), W, h0.data(), len.data(), act, reverse, hs.data(), H, cs.data(), H,
+                            h_last.data());
+    lrn4j_olrn_scan_backward(T, B, H, g.data(), W, h0.data(), len.data(), act, reverse, hs.data(), H, cs.data(), H,
+                             w_hs.data(), H, w_last.data(), dg.data(), W, dh0.data());
+  } else {
+    lrn4j_lrn_scan_forward(T, B, H, g.data(), W, h0.data(), len.data(), act, reverse, hs.data(), H, h_last.data());
+    lrn4j_lrn_scan_backward(T, B, H, g.data(), W, h0.data(), len.data(), act, reverse, hs.data(), H, w_hs.data(), H,
+                            w_last.data(), dg.data(), W, dh0.data());
+  }
 
   auto gd = to_double(g), h0d = to_double(h0), whd = to_double(w_hs), wld = to_double(w_last);
-  std::vector<double> hs_d;
-  scan_loss_d(T, B, H, gd, h0d, len, act, reverse, whd, wld, &hs_d);
-  std::vector<float> hs_ref(hs_d.begin(), hs_d.end());
-  const std::string tag = fmt("act=%d reverse=%d", act, reverse);
+  std::vector<double> hs_d, cs_d;
+  scan_loss_d(T, B, H, gate, gd, h0d, len, act, reverse, whd, wld, &hs_d, &cs_d);
+  std::vector<float> hs_ref(hs_d.begin(), hs_d.end()), cs_ref(cs_d.begin(), cs_d.end());
+  const std::string tag = fmt("%s act=%d reverse=%d", gate ? "olrn" : "lrn", act, reverse);
   ck.close(("fd scan forward vs double " + tag).c_str(), hs.data(), hs_ref.data(), hs.size(), 1e-5, 1e-5);
+  if (gate) ck.close(("fd scan forward cs vs double " + tag).c_str(), cs.data(), cs_ref.data(), cs.size(), 1e-5, 1e-5);
 
-  auto loss = [&] { return scan_loss_d(T, B, H, gd, h0d, len, act, reverse, whd, wld); };
+  auto loss = [&] { return scan_loss_d(T, B, H, gate, gd, h0d, len, act, reverse, whd, wld); };
   std::vector<float> num_dg(gd.size()), num_dh0(h0d.size());
   for (size_t i = 0; i < gd.size(); ++i) num_dg[i] = static_cast<float>(central_diff(gd, i, loss));
   for (size_t i = 0; i < h0d.size(); ++i) num_dh0[i] = static_cast<float>(central_diff(h0d, i, loss));
@@ -624,12 +639,14 @@ struct ScanCase {
   bool reverse, ragged, with_h0, with_dhs, with_last;
 };
 
-void check_scan(Checker& ck, const ScanCase& s) {
-  const int64_t T = s.T, B = s.B, H = s.H;
-  const std::string tag = fmt("T=%lld B=%lld H=%lld pad=%lld act=%d rev=%d ragged=%d h0=%d dhs=%d last=%d",
-                              (long long)T, (long long)B, (long long)H, (long long)s.pad, s.act, s.reverse, s.ragged,
-                              s.with_h0, s.with_dhs, s.with_last);
-  const Mat g = Mat::random(T * B, 3 * H, 3 * H + s.pad, -2.0f, 2.0f);
+// The LRN scan (gate: the oLRN scan, backward from the reference forward's hs and cs): AVX2 against the scalar
+// reference, each pass fed the same input.
+void check_scan(Checker& ck, const ScanCase& s, bool gate) {
+  const int64_t T = s.T, B = s.B, H = s.H, W = (gate ? 4 : 3) * H;
+  const std::string tag = fmt("%s T=%lld B=%lld H=%lld pad=%lld act=%d rev=%d ragged=%d h0=%d dhs=%d last=%d",
+                              gate ? "olrn" : "lrn", (long long)T, (long long)B, (long long)H, (long long)s.pad, s.act,
+                              s.reverse, s.ragged, s.with_h0, s.with_dhs, s.with_last);
+  const Mat g = Mat::random(T * B, W, W + s.pad, -2.0f, 2.0f);
   const auto h0 = harness::random_vec(B * H, rng);
   std::vector<int32_t> len(B);
   std::uniform_int_distribution<int32_t> pick(1, static_cast<int32_t>(T));
@@ -640,35 +657,47 @@ void check_scan(Checker& ck, const ScanCase& s) {
   const int32_t* lenp = s.ragged ? len.data() : nullptr;
 
   struct Fwd {
-    Mat hs;
+    Mat hs, cs;
     std::vector<float> last;
   };
-  const Fwd f0{Mat::poisoned(T * B, H, H + s.pad), harness::poisoned(B * H)};
+  const Fwd f0{Mat::poisoned(T * B, H, H + s.pad), Mat::poisoned(T * B, H, H + 2 * s.pad), harness::poisoned(B * H)};
   auto [fref, fgot] = both(f0, [&](Fwd& f) {
-    lrn4j_lrn_scan_forward(T, B, H, g.data(), g.ld, h0p, lenp, s.act, s.reverse, f.hs.data(), f.hs.ld,
-                           s.with_last ? f.last.data() : nullptr);
+    float* last = s.with_last ? f.last.data() : nullptr;
+    if (gate) {
+      lrn4j_olrn_scan_forward(T, B, H, g.data(), g.ld, h0p, lenp, s.act, s.reverse, f.hs.data(), f.hs.ld,
+                              f.cs.data(), f.cs.ld, last);
+    } else {
+      lrn4j_lrn_scan_forward(T, B, H, g.data(), g.ld, h0p, lenp, s.act, s.reverse, f.hs.data(), f.hs.ld, last);
+    }
   });
   compare(ck, "scan forward hs " + tag, fgot.hs, fref.hs, 2e-6, 1e-5);
+  if (gate) compare(ck, "scan forward cs " + tag, fgot.cs, fref.cs, 2e-6, 1e-5);
   if (s.with_last) compare_vec(ck, "scan forward h_last " + tag, fgot.last, fref.last, 2e-6, 1e-5);
 
-  // Backward from the reference forward's states, so both sets see the same input.
   const Mat dhs = Mat::random(T * B, H, H + 2 * s.pad);
   const auto dh_last = harness::random_vec(B * H, rng);
   struct Bwd {
     Mat dg;
     std::vector<float> dh0;
   };
-  const Bwd b0{Mat::poisoned(T * B, 3 * H, 3 * H + s.pad), harness::poisoned(B * H)};
+  const Bwd b0{Mat::poisoned(T * B, W, W + s.pad), harness::poisoned(B * H)};
   auto [bref, bgot] = both(b0, [&](Bwd& b) {
-    lrn4j_lrn_scan_backward(T, B, H, g.data(), g.ld, h0p, lenp, s.act, s.reverse, fref.hs.data(), fref.hs.ld,
-                            s.with_dhs ? dhs.data() : nullptr, dhs.ld, s.with_last ? dh_last.data() : nullptr,
-                            b.dg.data(), b.dg.ld, s.with_h0 ? b.dh0.data() : nullptr);
+    const float* dhsp = s.with_dhs ? dhs.data() : nullptr;
+    const float* dlast = s.with_last ? dh_last.data() : nullptr;
+    float* dh0 = s.with_h0 ? b.dh0.data() : nullptr;
+    if (gate) {
+      lrn4j_olrn_scan_backward(T, B, H, g.data(), g.ld, h0p, lenp, s.act, s.reverse, fref.hs.data(), fref.hs.ld,
+                               fref.cs.data(), fref.cs.ld, dhsp, dhs.ld, dlast, b.dg.data(), b.dg.ld, dh0);
+    } else {
+      lrn4j_lrn_scan_backward(T, B, H, g.data(), g.ld, h0p, lenp, s.act, s.reverse, fref.hs.data(), fref.hs.ld, dhsp,
+                              dhs.ld, dlast, b.dg.data(), b.dg.ld, dh0);
+    }
   });
   compare(ck, "scan backward dg " + tag, bgot.dg, bref.dg, 1e-5, 1e-4);
   if (s.with_h0) compare_vec(ck, "scan backward dh0 " + tag, bgot.dh0, bref.dh0, 1e-5, 1e-4);
 }
 
-void check_scans(Checker& ck) {
+void check_scans(Checker& ck, bool gate) {
   int config = 0;
   for (int64_t T : {1, 2, 7, 33}) {
     for (int64_t B : {1, 3, 8}) {
@@ -677,7 +706,7 @@ void check_scans(Checker& ck) {
           const int c = config++;
           const ScanCase s{T,         B,         H,          (c % 3) * 5,   opts & 1 ? LRN4J_ACT_IDENTITY : LRN4J_ACT_TANH,
                            (opts & 2) != 0, (opts & 4) != 0, (opts & 8) != 0, c % 5 != 0, c % 7 != 0};
-          check_scan(ck, s);
+          check_scan(ck, s, gate);
         }
       }
     }
@@ -965,6 +994,26 @@ void check_determinism(Checker& ck) {
   }
 
   {
+    // oLRN scan: chunks of 64 units, sequences of several lengths.
+    const Mat g4 = Mat::random(T * B, 4 * H, 4 * H, -2.0f, 2.0f);
+    check_threads_bitwise(ck, "olrn forward", 2 * T * B * H, [&] {
+      auto out = harness::poisoned(2 * T * B * H);
+      lrn4j_olrn_scan_forward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, out.data(), H,
+                              out.data() + T * B * H, H, nullptr);
+      return out;
+    });
+    auto ohs = harness::poisoned(T * B * H), ocs = harness::poisoned(T * B * H);
+    lrn4j_olrn_scan_forward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, ohs.data(), H,
+                            ocs.data(), H, nullptr);
+    check_threads_bitwise(ck, "olrn backward", T * B * 4 * H + B * H, [&] {
+      auto out = harness::poisoned(T * B * 4 * H + B * H);
+      lrn4j_olrn_scan_backward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, ohs.data(), H,
+                               ocs.data(), H, dhs.data(), H, nullptr, out.data(), 4 * H, out.data() + T * B * 4 * H);
+      return out;
+    });
+  }
+
+  {
     const int64_t rows = 300, classes = 777;
     const Mat logits = Mat::random(rows, classes, classes, -5.0f, 5.0f);
     std::vector<int32_t> t(rows);
@@ -1011,8 +1060,10 @@ int main() {
   const bool have_avx2 = (lrn4j_cpu_features() & LRN4J_CPU_AVX2) != 0;
 
   check_library_state(ck, have_avx2);
-  for (int act : {LRN4J_ACT_TANH, LRN4J_ACT_IDENTITY}) {
-    for (bool reverse : {false, true}) fd_scan(ck, act, reverse);
+  for (bool gate : {false, true}) {
+    for (int act : {LRN4J_ACT_TANH, LRN4J_ACT_IDENTITY}) {
+      for (bool reverse : {false, true}) fd_scan(ck, gate, act, reverse);
+    }
   }
   fd_layer_norm(ck);
   for (int cell : {LRN4J_CELL_LSTM, LRN4J_CELL_GRU, LRN4J_CELL_ATR}) fd_cell_step(ck, cell);
@@ -1029,7 +1080,8 @@ int main() {
   }
   check_gemms(ck);
   check_col_sums(ck);
-  check_scans(ck);
+  check_scans(ck, false);
+  check_scans(ck, true);
   check_cell_steps(ck);
   check_srus(ck);
   check_layer_norms(ck);

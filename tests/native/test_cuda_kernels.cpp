@@ -675,6 +675,89 @@ void check_sru(Checker& ck) {
           }
 }
 
+// The oLRN scan against the CPU reference: forward, then backward fed with the reference forward's hs and cs.
+// `variant` (0..11) selects the optional arguments as in CudaParity::scan.
+void olrn_case(Checker& ck, std::mt19937& rng, int64_t t_len, int64_t batch, int64_t hidden, int act, int reverse,
+               bool ragged, bool with_h0, int64_t pad, int variant) {
+  const int64_t rows = t_len * batch;
+  const int64_t ldg = 4 * hidden + pad, ldh = hidden + 2 * pad, ldc = hidden + pad, lddh = hidden + 3 * pad;
+  const int64_t lddg = 4 * hidden + 2 * pad;
+  const auto g = random_vec(static_cast<size_t>(rows * ldg), rng, -2.0f, 2.0f);
+  const auto h0 = random_vec(static_cast<size_t>(batch * hidden), rng);
+  std::vector<int32_t> lengths(static_cast<size_t>(batch));
+  std::uniform_int_distribution<int32_t> len_dist(1, static_cast<int32_t>(t_len));
+  for (auto& l : lengths) l = len_dist(rng);
+  lengths[0] = static_cast<int32_t>(t_len);
+  const bool with_h_last = variant % 3 != 2;
+  const bool with_dhs = variant % 4 != 1;
+  const bool with_dh_last = variant % 4 == 0 || variant % 4 == 1;
+  const bool with_dh0 = variant % 4 != 2;
+  char what[200];
+  std::snprintf(what, sizeof what, "olrn T=%lld B=%lld H=%lld act=%d reverse=%d ragged=%d h0=%d pad=%lld variant=%d",
+                static_cast<long long>(t_len), static_cast<long long>(batch), static_cast<long long>(hidden), act,
+                reverse, ragged, with_h0, static_cast<long long>(pad), variant);
+  const std::string ctx(what);
+  const Tol tol{2e-5 + 2e-6 * static_cast<double>(t_len), 1e-4};
+  const int32_t* lenp = ragged ? lengths.data() : nullptr;
+
+  const auto hs0 = poisoned(static_cast<size_t>(rows * ldh)), cs0 = poisoned(static_cast<size_t>(rows * ldc));
+  const auto last0 = poisoned(static_cast<size_t>(batch * hidden));
+  auto hs_want = hs0, cs_want = cs0, last_want = last0;
+  lrn4j_olrn_scan_forward(t_len, batch, hidden, g.data(), ldg, data_if(h0, with_h0), lenp, act, reverse,
+                          hs_want.data(), ldh, cs_want.data(), ldc, data_if(last_want, with_h_last));
+  DeviceBuffer<float> dev_g(g), dev_h0(h0), dev_hs(hs0), dev_cs(cs0), dev_last(last0);
+  DeviceBuffer<int32_t> dev_len(lengths);
+  CUDA_OK(lrn4j_cuda_olrn_scan_forward(t_len, batch, hidden, dev_g.get(), ldg, dev_h0.get_if(with_h0),
+                                       dev_len.get_if(ragged), act, reverse, dev_hs.get(), ldh, dev_cs.get(), ldc,
+                                       dev_last.get_if(with_h_last), nullptr));
+  CUDA_OK(cudaStreamSynchronize(nullptr));
+  check_matrix(ck, "olrn_forward hs " + ctx, hs0, dev_hs.download(), hs_want, rows, hidden, ldh, tol);
+  check_matrix(ck, "olrn_forward cs " + ctx, cs0, dev_cs.download(), cs_want, rows, hidden, ldc, tol);
+  if (with_h_last) {
+    check_matrix(ck, "olrn_forward h_last " + ctx, last0, dev_last.download(), last_want, 1, batch * hidden,
+                 batch * hidden, tol);
+  }
+
+  const auto grad_hs = random_vec(static_cast<size_t>(rows * lddh), rng);
+  const auto grad_last = random_vec(static_cast<size_t>(batch * hidden), rng);
+  const auto dg0 = poisoned(static_cast<size_t>(rows * lddg)), dh00 = poisoned(static_cast<size_t>(batch * hidden));
+  auto dg_want = dg0, dh0_want = dh00;
+  lrn4j_olrn_scan_backward(t_len, batch, hidden, g.data(), ldg, data_if(h0, with_h0), lenp, act, reverse,
+                           hs_want.data(), ldh, cs_want.data(), ldc, data_if(grad_hs, with_dhs), lddh,
+                           data_if(grad_last, with_dh_last), dg_want.data(), lddg, data_if(dh0_want, with_dh0));
+  DeviceBuffer<float> dev_hs_ref(hs_want), dev_cs_ref(cs_want), dev_grad_hs(grad_hs), dev_grad_last(grad_last),
+      dev_dg(dg0), dev_dh0(dh00);
+  CUDA_OK(lrn4j_cuda_olrn_scan_backward(t_len, batch, hidden, dev_g.get(), ldg, dev_h0.get_if(with_h0),
+                                        dev_len.get_if(ragged), act, reverse, dev_hs_ref.get(), ldh, dev_cs_ref.get(),
+                                        ldc, dev_grad_hs.get_if(with_dhs), lddh, dev_grad_last.get_if(with_dh_last),
+                                        dev_dg.get(), lddg, dev_dh0.get_if(with_dh0), nullptr));
+  CUDA_OK(cudaStreamSynchronize(nullptr));
+  check_matrix(ck, "olrn_backward dg " + ctx, dg0, dev_dg.download(), dg_want, rows, 4 * hidden, lddg, tol);
+  if (with_dh0) {
+    check_matrix(ck, "olrn_backward dh0 " + ctx, dh00, dev_dh0.download(), dh0_want, 1, batch * hidden,
+                 batch * hidden, tol);
+  }
+}
+
+void check_olrn(Checker& ck, bool quick = false) {
+  std::mt19937 rng(23);
+  std::uniform_int_distribution<int> coin(0, 1);
+  std::uniform_int_distribution<int> variant(0, 11);
+  if (quick) {
+    for (int reverse = 0; reverse < 2; ++reverse)
+      for (int v : {0, 1, 2, 3}) olrn_case(ck, rng, 35, 3, 33, v % 2, reverse, true, v < 2, 5, v);
+    return;
+  }
+  for (int64_t t_len : {1, 2, 7, 33})
+    for (int64_t batch : {1, 3, 8})
+      for (int64_t hidden : {1, 7, 8, 9, 33, 129})
+        for (int act : {LRN4J_ACT_TANH, LRN4J_ACT_IDENTITY})
+          for (int reverse = 0; reverse < 2; ++reverse)
+            for (int ragged = 0; ragged < 2; ++ragged)
+              olrn_case(ck, rng, t_len, batch, hidden, act, reverse, ragged != 0, coin(rng) != 0, coin(rng) * 5,
+                        variant(rng));
+}
+
 }  // namespace
 
 // With --quick, only run_quick's cases.
@@ -701,6 +784,7 @@ int main(int argc, char** argv) {
     check_softmax_xent(p.ck, true);
     check_optimizers(p.ck, true);
     check_dropout(p.ck);
+    check_olrn(p.ck, true);
     return p.ck.exit_code("test_cuda_kernels --quick");
   }
   const int64_t kT[] = {1, 2, 7, 33};
@@ -797,5 +881,6 @@ int main(int argc, char** argv) {
   check_dropout(p.ck);
   check_cell_steps(p.ck);
   check_sru(p.ck);
+  check_olrn(p.ck);
   return p.ck.exit_code("test_cuda_kernels");
 }

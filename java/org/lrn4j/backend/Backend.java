@@ -723,6 +723,121 @@ public abstract class Backend {
         }
     }
 
+    // ---- oLRN scan ---------------------------------------------------------------------------------
+
+    /**
+     * The oLRN recurrence (the LRN scan with an output gate) over time for every (batch, hidden) column (see
+     * lrn4j_olrn_scan_forward): {@code c = act(i⊙v + f⊙h₋₁)}, {@code h = σ(p − c)⊙c}. g: gates [steps, batch, 4,
+     * hidden] (q, k, v, p) with row stride ldg; h0 (nullable): [batch, hidden] at h0Offset; lengths
+     * (nullable): INT32, batch values in [1, steps]; outputs hs (the states) and cs (c of each active step, 0
+     * elsewhere, which the backward pass reads): [steps, batch, hidden] with row strides ldh and ldc; hLast
+     * (nullable): [batch, hidden] at hLastOffset.
+     */
+    public final void olrnScanForward(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                      Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                      Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                      Tensor hLast, long hLastOffset) {
+        DType dt = checkOlrn(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act);
+        long rows = (long) steps * batch;
+        matrix("hs", hs, dt, hsOffset, rows, hidden, ldh);
+        matrix("cs", cs, dt, csOffset, rows, hidden, ldc);
+        olrnOutput("hs", hs, hsOffset, rows, hidden, ldh, steps, batch, hidden, g, gOffset, ldg, h0, h0Offset);
+        olrnOutput("cs", cs, csOffset, rows, hidden, ldc, steps, batch, hidden, g, gOffset, ldg, h0, h0Offset);
+        disjoint("cs", cs, csOffset, rows, hidden, ldc, "hs", hs, hsOffset, rows, hidden, ldh);
+        if (hLast != null) {
+            // hLast may be h0 itself, as in the LRN scan: each column reads its h0 before the walk and writes its
+            // hLast after it.
+            matrix("hLast", hLast, dt, hLastOffset, batch, hidden, hidden);
+            disjoint("hLast", hLast, hLastOffset, batch, hidden, hidden, "g", g, gOffset, rows, 4L * hidden, ldg);
+            disjoint("hLast", hLast, hLastOffset, batch, hidden, hidden, "hs", hs, hsOffset, rows, hidden, ldh);
+            disjoint("hLast", hLast, hLastOffset, batch, hidden, hidden, "cs", cs, csOffset, rows, hidden, ldc);
+        }
+        olrnScanForwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse,
+                hs, hsOffset, ldh, cs, csOffset, ldc, hLast, hLastOffset);
+    }
+
+    /**
+     * Backward of {@link #olrnScanForward} (see lrn4j_olrn_scan_backward): steps .. reverse, hs and cs as in
+     * (and from) the forward call; from dhs (nullable, row stride lddh) and dhLast (nullable) writes dg
+     * [steps, batch, 4, hidden] (row stride lddg) and dh0 (nullable).
+     */
+    public final void olrnScanBackward(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                       Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                       Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                       Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                       Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        DType dt = checkOlrn(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act);
+        long rows = (long) steps * batch;
+        matrix("hs", hs, dt, hsOffset, rows, hidden, ldh);
+        matrix("cs", cs, dt, csOffset, rows, hidden, ldc);
+        if (dhs != null) {
+            matrix("dhs", dhs, dt, dhsOffset, rows, hidden, lddh);
+        }
+        if (dhLast != null) {
+            matrix("dhLast", dhLast, dt, dhLastOffset, batch, hidden, hidden);
+        }
+        matrix("dg", dg, dt, dgOffset, rows, 4L * hidden, lddg);
+        if (dh0 != null) {
+            matrix("dh0", dh0, dt, dh0Offset, batch, hidden, hidden);
+        }
+        // Explicit calls rather than a loop over arrays of views: a layer's steady-state backward allocates nothing.
+        olrnGradient("dg", dg, dgOffset, rows, 4L * hidden, lddg, steps, batch, hidden, g, gOffset, ldg, h0, h0Offset,
+                hs, hsOffset, ldh, cs, csOffset, ldc, dhs, dhsOffset, lddh, dhLast, dhLastOffset);
+        if (dh0 != null) {
+            olrnGradient("dh0", dh0, dh0Offset, batch, hidden, hidden, steps, batch, hidden, g, gOffset, ldg, h0,
+                    h0Offset, hs, hsOffset, ldh, cs, csOffset, ldc, dhs, dhsOffset, lddh, dhLast, dhLastOffset);
+            disjoint("dh0", dh0, dh0Offset, batch, hidden, hidden, "dg", dg, dgOffset, rows, 4L * hidden, lddg);
+        }
+        olrnScanBackwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse,
+                hs, hsOffset, ldh, cs, csOffset, ldc, dhs, dhsOffset, lddh, dhLast, dhLastOffset,
+                dg, dgOffset, lddg, dh0, dh0Offset);
+    }
+
+    private DType checkOlrn(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                            Tensor h0, long h0Offset, Tensor lengths, Activation act) {
+        positive("steps", steps);
+        positive("batch", batch);
+        positive("hidden", hidden);
+        if (act == null) {
+            throw new IllegalArgumentException("act must not be null");
+        }
+        DType dt = floating("g", g);
+        matrix("g", g, dt, gOffset, (long) steps * batch, 4L * hidden, ldg);
+        if (h0 != null) {
+            matrix("h0", h0, dt, h0Offset, batch, hidden, hidden);
+        }
+        if (lengths != null) {
+            checkLengths(lengths, batch, steps);
+        }
+        return dt;
+    }
+
+    /** Rejects an output view of the oLRN backward scan that overlaps one of its inputs. */
+    private static void olrnGradient(String what, Tensor o, long off, long rows, long cols, long ld, int steps,
+                                     int batch, int hidden, Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                     Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                     Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset) {
+        long scanRows = (long) steps * batch;
+        olrnOutput(what, o, off, rows, cols, ld, steps, batch, hidden, g, gOffset, ldg, h0, h0Offset);
+        disjoint(what, o, off, rows, cols, ld, "hs", hs, hsOffset, scanRows, hidden, ldh);
+        disjoint(what, o, off, rows, cols, ld, "cs", cs, csOffset, scanRows, hidden, ldc);
+        if (dhs != null) {
+            disjoint(what, o, off, rows, cols, ld, "dhs", dhs, dhsOffset, scanRows, hidden, lddh);
+        }
+        if (dhLast != null) {
+            disjoint(what, o, off, rows, cols, ld, "dhLast", dhLast, dhLastOffset, batch, hidden, hidden);
+        }
+    }
+
+    /** Rejects an oLRN scan output view that overlaps the gates or the initial state. */
+    private static void olrnOutput(String what, Tensor o, long off, long rows, long cols, long ld, int steps,
+                                   int batch, int hidden, Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset) {
+        disjoint(what, o, off, rows, cols, ld, "g", g, gOffset, (long) steps * batch, 4L * hidden, ldg);
+        if (h0 != null) {
+            disjoint(what, o, off, rows, cols, ld, "h0", h0, h0Offset, batch, hidden, hidden);
+        }
+    }
+
     // ---- layer normalization ----------------------------------------------------------------------
 
     /**
@@ -842,6 +957,18 @@ public abstract class Backend {
                                                 Tensor dcLast, long dcLastOffset, Tensor du, long duOffset, int lddu,
                                                 Tensor dx, long dxOffset, int lddx, Tensor dv, long dvOffset,
                                                 Tensor dc0, long dc0Offset);
+
+    protected abstract void olrnScanForwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                                Tensor h0, long h0Offset, Tensor lengths, Activation act,
+                                                boolean reverse, Tensor hs, long hsOffset, int ldh,
+                                                Tensor cs, long csOffset, int ldc, Tensor hLast, long hLastOffset);
+
+    protected abstract void olrnScanBackwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                                 Tensor h0, long h0Offset, Tensor lengths, Activation act,
+                                                 boolean reverse, Tensor hs, long hsOffset, int ldh,
+                                                 Tensor cs, long csOffset, int ldc, Tensor dhs, long dhsOffset,
+                                                 int lddh, Tensor dhLast, long dhLastOffset,
+                                                 Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset);
 
     protected abstract void layerNormForwardImpl(int m, int groups, int groupSize,
                                                  Tensor x, long xOffset, int ldx, Tensor gamma, Tensor beta,

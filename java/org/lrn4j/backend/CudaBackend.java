@@ -309,6 +309,28 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    protected void olrnScanForwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                       Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                       Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                       Tensor hLast, long hLastOffset) {
+        check(NativeKernels.cudaOlrnScanForward(steps, batch, hidden, addr(g, gOffset), ldg, addr(h0, h0Offset),
+                addr(lengths, 0), act.code(), reverse ? 1 : 0, addr(hs, hsOffset), ldh, addr(cs, csOffset), ldc,
+                addr(hLast, hLastOffset), streamAddress), "olrn_scan_forward");
+    }
+
+    @Override
+    protected void olrnScanBackwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                        Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                        Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                        Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                        Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        check(NativeKernels.cudaOlrnScanBackward(steps, batch, hidden, addr(g, gOffset), ldg, addr(h0, h0Offset),
+                addr(lengths, 0), act.code(), reverse ? 1 : 0, addr(hs, hsOffset), ldh, addr(cs, csOffset), ldc,
+                addr(dhs, dhsOffset), lddh, addr(dhLast, dhLastOffset), addr(dg, dgOffset), lddg,
+                addr(dh0, dh0Offset), streamAddress), "olrn_scan_backward");
+    }
+
+    @Override
     protected void layerNormForwardImpl(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,
                                         Tensor gamma, Tensor beta, double eps, Tensor y, long yOffset, int ldy,
                                         Tensor mean, Tensor rstd) {

@@ -384,11 +384,6 @@ public final class JavaBackend extends Backend {
         });
     }
 
-    /**
-     * Tasks: (batch row b, hidden units [j0, j0 + SCAN_BLOCK)); each walks time with its state in an
-     * array. The step is split into short loops, each storing one array at index j: C2 unrolls (and so
-     * vectorises) only loops with small bodies, and only when no store could feed another array's load.
-     */
     @Override
     protected void lrnScanForwardImpl(int steps, int batch, int hidden,
                                       Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
@@ -399,9 +394,42 @@ public final class JavaBackend extends Backend {
                     hs, hsOffset, ldh, hLast, hLastOffset);
             return;
         }
+        scanForward(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse, hs, hsOffset, ldh,
+                null, 0, 0, hLast, hLastOffset);
+    }
+
+    @Override
+    protected void lrnScanBackwardImpl(int steps, int batch, int hidden,
+                                       Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
+                                       Tensor lengths, Activation act, boolean reverse,
+                                       Tensor hs, long hsOffset, int ldh,
+                                       Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                       Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        if (reference(g)) {
+            REFERENCE.lrnScanBackwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act,
+                    reverse, hs, hsOffset, ldh, dhs, dhsOffset, lddh, dhLast, dhLastOffset, dg, dgOffset, lddg,
+                    dh0, dh0Offset);
+            return;
+        }
+        scanBackward(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse, hs, hsOffset, ldh,
+                null, 0, 0, dhs, dhsOffset, lddh, dhLast, dhLastOffset, dg, dgOffset, lddg, dh0, dh0Offset);
+    }
+
+    /**
+     * The LRN scan (cs null: gates [q, k, v]) and the oLRN scan (gates [q, k, v, p], c written to cs), in
+     * float: plain LRN is the oLRN with o = 1, h = c. Tasks: (batch row b, hidden units [j0, j0 + SCAN_BLOCK));
+     * each walks time with its state in an array. The step is split into short loops, each storing one array
+     * at index j: C2 unrolls (and so vectorises) only loops with small bodies, and only when no store could
+     * feed another array's load.
+     */
+    private void scanForward(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg, Tensor h0,
+                             long h0Offset, Tensor lengths, Activation act, boolean reverse, Tensor hs, long hsOffset,
+                             int ldh, Tensor cs, long csOffset, int ldc, Tensor hLast, long hLastOffset) {
+        boolean gated = cs != null;
         FloatBuffer gates = floats(g);
         FloatBuffer init = floats(h0);
         FloatBuffer out = floats(hs);
+        FloatBuffer cells = floats(cs);
         FloatBuffer last = floats(hLast);
         int[] len = ReferenceBackend.lengthsOf(lengths, batch, steps);
         boolean tanh = act == Activation.TANH;
@@ -410,13 +438,16 @@ public final class JavaBackend extends Backend {
             int b = task / blocks;
             int j0 = task % blocks * SCAN_BLOCK;
             int w = Math.min(SCAN_BLOCK, hidden - j0);
-            float[][] rows = JavaGemm.scratchRows(SCAN_ROWS, 6, SCAN_BLOCK);
+            float[][] rows = JavaGemm.scratchRows(SCAN_ROWS, 8, SCAN_BLOCK);
             float[] h = rows[0];
             float[] q = rows[1];
             float[] k = rows[2];
             float[] v = rows[3];
-            float[] i = rows[4];
-            float[] f = rows[5];
+            float[] p = rows[4];
+            float[] i = rows[5];
+            float[] f = rows[6];
+            // Plain LRN's update writes the state itself.
+            float[] c = gated ? rows[7] : h;
             if (init == null) {
                 Arrays.fill(h, 0, w, 0f);
             } else {
@@ -437,15 +468,26 @@ public final class JavaBackend extends Backend {
                         f[j] = FloatActivations.sigmoid(q[j] - h[j]);
                     }
                     for (int j = 0; j < w; j++) {
-                        h[j] = i[j] * v[j] + f[j] * h[j];
+                        c[j] = i[j] * v[j] + f[j] * h[j];
                     }
                     if (tanh) {
                         for (int j = 0; j < w; j++) {
-                            h[j] = FloatActivations.tanh(h[j]);
+                            c[j] = FloatActivations.tanh(c[j]);
                         }
                     }
+                    if (gated) {
+                        gates.get(at + 3 * hidden, p, 0, w);
+                        for (int j = 0; j < w; j++) {
+                            h[j] = FloatActivations.sigmoid(p[j] - c[j]) * c[j];
+                        }
+                    }
+                } else if (gated) {
+                    Arrays.fill(c, 0, w, 0f);
                 }
                 out.put((int) hsOffset + row * ldh + j0, h, 0, w);
+                if (gated) {
+                    cells.put((int) csOffset + row * ldc + j0, c, 0, w);
+                }
             }
             if (last != null) {
                 last.put((int) hLastOffset + b * hidden + j0, h, 0, w);
@@ -453,23 +495,18 @@ public final class JavaBackend extends Backend {
         });
     }
 
-    /** Tasks and loop shape as in the forward scan, walking time in reverse. */
-    @Override
-    protected void lrnScanBackwardImpl(int steps, int batch, int hidden,
-                                       Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
-                                       Tensor lengths, Activation act, boolean reverse,
-                                       Tensor hs, long hsOffset, int ldh,
-                                       Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
-                                       Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
-        if (reference(g)) {
-            REFERENCE.lrnScanBackwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act,
-                    reverse, hs, hsOffset, ldh, dhs, dhsOffset, lddh, dhLast, dhLastOffset, dg, dgOffset, lddg,
-                    dh0, dh0Offset);
-            return;
-        }
+    /** Backward of {@link #scanForward}; tasks and loop shape as there, walking time in reverse. */
+    private void scanBackward(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg, Tensor h0,
+                              long h0Offset, Tensor lengths, Activation act, boolean reverse, Tensor hs, long hsOffset,
+                              int ldh, Tensor cs, long csOffset, int ldc, Tensor dhs, long dhsOffset, int lddh,
+                              Tensor dhLast, long dhLastOffset, Tensor dg, long dgOffset, int lddg, Tensor dh0,
+                              long dh0Offset) {
+        boolean gated = cs != null;
+        int planes = gated ? 4 : 3;
         FloatBuffer gates = floats(g);
         FloatBuffer init = floats(h0);
         FloatBuffer states = floats(hs);
+        FloatBuffer cells = floats(cs);
         FloatBuffer dstates = floats(dhs);
         FloatBuffer dlast = floats(dhLast);
         FloatBuffer dgates = floats(dg);
@@ -481,21 +518,24 @@ public final class JavaBackend extends Backend {
             int b = task / blocks;
             int j0 = task % blocks * SCAN_BLOCK;
             int w = Math.min(SCAN_BLOCK, hidden - j0);
-            float[][] rows = JavaGemm.scratchRows(SCAN_ROWS, 13, SCAN_BLOCK);
+            float[][] rows = JavaGemm.scratchRows(SCAN_ROWS, 16, SCAN_BLOCK);
             float[] q = rows[0];
             float[] k = rows[1];
             float[] v = rows[2];
-            float[] h = rows[3];
+            float[] p = rows[3];
             float[] hp = rows[4];
-            float[] dh = rows[5];
-            float[] dc = rows[6];
+            float[] c = rows[5];
+            float[] dh = rows[6];
             float[] i = rows[7];
             float[] f = rows[8];
-            float[] dq = rows[9];
-            float[] dk = rows[10];
-            float[] dv = rows[11];
+            float[] o = rows[9];
+            float[] ds = rows[10];
+            float[] dq = rows[11];
+            float[] dk = rows[12];
+            float[] dv = rows[13];
+            float[] dp = rows[14];
             // dL/dh of the state carried to the step processed before this one.
-            float[] carry = rows[12];
+            float[] carry = rows[15];
             if (dlast == null) {
                 Arrays.fill(carry, 0, w, 0f);
             } else {
@@ -520,9 +560,9 @@ public final class JavaBackend extends Backend {
                     // Past its length the state passed through unchanged and the gates were not used.
                     System.arraycopy(dh, 0, carry, 0, w);
                     Arrays.fill(dq, 0, w, 0f);
-                    dgates.put(dgAt, dq, 0, w);
-                    dgates.put(dgAt + hidden, dq, 0, w);
-                    dgates.put(dgAt + 2 * hidden, dq, 0, w);
+                    for (int plane = 0; plane < planes; plane++) {
+                        dgates.put(dgAt + plane * hidden, dq, 0, w);
+                    }
                     continue;
                 }
                 int at = (int) gOffset + row * ldg + j0;
@@ -536,35 +576,55 @@ public final class JavaBackend extends Backend {
                 } else {
                     states.get((int) hsOffset + (prev * batch + b) * ldh + j0, hp, 0, w);
                 }
+                // c of the step: saved by the oLRN forward pass; the state itself for plain LRN.
+                if (gated) {
+                    cells.get((int) csOffset + row * ldc + j0, c, 0, w);
+                } else if (tanh) {
+                    states.get((int) hsOffset + row * ldh + j0, c, 0, w);
+                }
                 for (int j = 0; j < w; j++) {
                     i[j] = FloatActivations.sigmoid(k[j] + hp[j]);
                 }
                 for (int j = 0; j < w; j++) {
                     f[j] = FloatActivations.sigmoid(q[j] - hp[j]);
                 }
-                if (tanh) {
-                    states.get((int) hsOffset + row * ldh + j0, h, 0, w);
+                if (gated) {
+                    gates.get(at + 3 * hidden, p, 0, w);
                     for (int j = 0; j < w; j++) {
-                        dc[j] = dh[j] * (1 - h[j] * h[j]);
+                        o[j] = FloatActivations.sigmoid(p[j] - c[j]);
+                    }
+                    for (int j = 0; j < w; j++) {
+                        dp[j] = dh[j] * c[j] * o[j] * (1 - o[j]);
+                    }
+                    for (int j = 0; j < w; j++) {
+                        ds[j] = dh[j] * o[j] - dp[j];
                     }
                 } else {
-                    System.arraycopy(dh, 0, dc, 0, w);
+                    System.arraycopy(dh, 0, ds, 0, w);
+                }
+                if (tanh) {
+                    for (int j = 0; j < w; j++) {
+                        ds[j] = ds[j] * (1 - c[j] * c[j]);
+                    }
                 }
                 for (int j = 0; j < w; j++) {
-                    dk[j] = dc[j] * v[j] * i[j] * (1 - i[j]);
+                    dk[j] = ds[j] * v[j] * i[j] * (1 - i[j]);
                 }
                 for (int j = 0; j < w; j++) {
-                    dq[j] = dc[j] * hp[j] * f[j] * (1 - f[j]);
+                    dq[j] = ds[j] * hp[j] * f[j] * (1 - f[j]);
                 }
                 for (int j = 0; j < w; j++) {
-                    dv[j] = dc[j] * i[j];
+                    dv[j] = ds[j] * i[j];
                 }
                 for (int j = 0; j < w; j++) {
-                    carry[j] = dc[j] * f[j] + dk[j] - dq[j];
+                    carry[j] = ds[j] * f[j] + dk[j] - dq[j];
                 }
                 dgates.put(dgAt, dq, 0, w);
                 dgates.put(dgAt + hidden, dk, 0, w);
                 dgates.put(dgAt + 2 * hidden, dv, 0, w);
+                if (gated) {
+                    dgates.put(dgAt + 3 * hidden, dp, 0, w);
+                }
             }
             if (dinit != null) {
                 dinit.put((int) dh0Offset + b * hidden + j0, carry, 0, w);
@@ -1007,6 +1067,38 @@ public final class JavaBackend extends Backend {
                 dinit.put((int) dc0Offset + b * n + j0, carry, 0, w);
             }
         });
+    }
+
+    // ---- oLRN scan: the LRN scan's loops with the output gate ---------------------------------------------
+
+    @Override
+    protected void olrnScanForwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                       Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                       Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                       Tensor hLast, long hLastOffset) {
+        if (reference(g)) {
+            REFERENCE.olrnScanForwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse,
+                    hs, hsOffset, ldh, cs, csOffset, ldc, hLast, hLastOffset);
+            return;
+        }
+        scanForward(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse, hs, hsOffset, ldh,
+                cs, csOffset, ldc, hLast, hLastOffset);
+    }
+
+    @Override
+    protected void olrnScanBackwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                        Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                        Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                        Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                        Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        if (reference(g)) {
+            REFERENCE.olrnScanBackwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act,
+                    reverse, hs, hsOffset, ldh, cs, csOffset, ldc, dhs, dhsOffset, lddh, dhLast, dhLastOffset,
+                    dg, dgOffset, lddg, dh0, dh0Offset);
+            return;
+        }
+        scanBackward(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse, hs, hsOffset, ldh,
+                cs, csOffset, ldc, dhs, dhsOffset, lddh, dhLast, dhLastOffset, dg, dgOffset, lddg, dh0, dh0Offset);
     }
 
     /** Tasks: blocks of rows; statistics in double, as in the reference. */

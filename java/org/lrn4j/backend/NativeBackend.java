@@ -341,6 +341,39 @@ public final class NativeBackend extends Backend {
     }
 
     @Override
+    protected void olrnScanForwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                       Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                       Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                       Tensor hLast, long hLastOffset) {
+        if (reference(g)) {
+            REFERENCE.olrnScanForwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse,
+                    hs, hsOffset, ldh, cs, csOffset, ldc, hLast, hLastOffset);
+            return;
+        }
+        NativeKernels.olrnScanForward(steps, batch, hidden, addr(g, gOffset), ldg, addr(h0, h0Offset),
+                addr(lengths, 0), act.code(), reverse ? 1 : 0, addr(hs, hsOffset), ldh, addr(cs, csOffset), ldc,
+                addr(hLast, hLastOffset));
+    }
+
+    @Override
+    protected void olrnScanBackwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                        Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                        Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                        Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                        Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        if (reference(g)) {
+            REFERENCE.olrnScanBackwardImpl(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act,
+                    reverse, hs, hsOffset, ldh, cs, csOffset, ldc, dhs, dhsOffset, lddh, dhLast, dhLastOffset,
+                    dg, dgOffset, lddg, dh0, dh0Offset);
+            return;
+        }
+        NativeKernels.olrnScanBackward(steps, batch, hidden, addr(g, gOffset), ldg, addr(h0, h0Offset),
+                addr(lengths, 0), act.code(), reverse ? 1 : 0, addr(hs, hsOffset), ldh, addr(cs, csOffset), ldc,
+                addr(dhs, dhsOffset), lddh, addr(dhLast, dhLastOffset), addr(dg, dgOffset), lddg,
+                addr(dh0, dh0Offset));
+    }
+
+    @Override
     protected void layerNormForwardImpl(int m, int groups, int groupSize, Tensor x, long xOffset, int ldx,
                                         Tensor gamma, Tensor beta, double eps, Tensor y, long yOffset, int ldy,
                                         Tensor mean, Tensor rstd) {

@@ -237,40 +237,8 @@ public final class ReferenceBackend extends Backend {
                                       Tensor g, long gOffset, int ldg, Tensor h0, long h0Offset,
                                       Tensor lengths, Activation act, boolean reverse,
                                       Tensor hs, long hsOffset, int ldh, Tensor hLast, long hLastOffset) {
-        int rows = steps * batch;
-        int w = 3 * hidden;
-        double[] gates = load(g, gOffset, rows, w, ldg);
-        double[] out = new double[rows * hidden];
-        double[] state = h0 == null ? new double[batch * hidden] : load(h0, h0Offset, batch, hidden, hidden);
-        int[] len = lengthsOf(lengths, batch, steps);
-        boolean single = hs.dtype() == DType.FLOAT32;
-        for (int s = 0; s < steps; s++) {
-            int t = reverse ? steps - 1 - s : s;
-            for (int b = 0; b < batch; b++) {
-                int row = t * batch + b;
-                for (int j = 0; j < hidden; j++) {
-                    int at = b * hidden + j;
-                    if (t < len[b]) {
-                        double hp = state[at];
-                        double q = gates[row * w + j];
-                        double k = gates[row * w + hidden + j];
-                        double v = gates[row * w + 2 * hidden + j];
-                        double i = sigmoid(k + hp);
-                        double f = sigmoid(q - hp);
-                        double c = i * v + f * hp;
-                        double h = act == Activation.TANH ? Math.tanh(c) : c;
-                        // The carried state has the tensor's precision, as it has in the float kernels, so a
-                        // sequence fed in chunks (state stored between calls) matches feeding it whole.
-                        state[at] = single ? (float) h : h;
-                    }
-                    out[row * hidden + j] = state[at];
-                }
-            }
-        }
-        store(hs, hsOffset, rows, hidden, ldh, out);
-        if (hLast != null) {
-            store(hLast, hLastOffset, batch, hidden, hidden, state);
-        }
+        scanForward(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse, hs, hsOffset, ldh,
+                null, 0, 0, hLast, hLastOffset);
     }
 
     @Override
@@ -280,14 +248,80 @@ public final class ReferenceBackend extends Backend {
                                        Tensor hs, long hsOffset, int ldh,
                                        Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
                                        Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        scanBackward(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse, hs, hsOffset, ldh,
+                null, 0, 0, dhs, dhsOffset, lddh, dhLast, dhLastOffset, dg, dgOffset, lddg, dh0, dh0Offset);
+    }
+
+    /**
+     * The LRN scan (cs null: gates [q, k, v]) and the oLRN scan (gates [q, k, v, p], c of each active step
+     * written to cs and 0 elsewhere), one loop: plain LRN is the oLRN with o = 1, h = c.
+     */
+    private static void scanForward(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                    Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                    Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                    Tensor hLast, long hLastOffset) {
+        boolean gated = cs != null;
+        int n = hidden;
         int rows = steps * batch;
-        int w = 3 * hidden;
+        int w = (gated ? 4 : 3) * n;
         double[] gates = load(g, gOffset, rows, w, ldg);
-        double[] states = load(hs, hsOffset, rows, hidden, ldh);
-        double[] init = h0 == null ? new double[batch * hidden] : load(h0, h0Offset, batch, hidden, hidden);
-        double[] dstates = dhs == null ? new double[rows * hidden] : load(dhs, dhsOffset, rows, hidden, lddh);
-        double[] carry = dhLast == null ? new double[batch * hidden]
-                : load(dhLast, dhLastOffset, batch, hidden, hidden);
+        double[] out = new double[rows * n];
+        double[] cells = gated ? new double[rows * n] : null;
+        double[] state = loadOrZeros(h0, h0Offset, batch, n, n);
+        int[] len = lengthsOf(lengths, batch, steps);
+        boolean single = hs.dtype() == DType.FLOAT32;
+        for (int s = 0; s < steps; s++) {
+            int t = reverse ? steps - 1 - s : s;
+            for (int b = 0; b < batch; b++) {
+                int row = t * batch + b;
+                for (int j = 0; j < n; j++) {
+                    int at = b * n + j;
+                    if (t < len[b]) {
+                        int q = row * w + j;
+                        double hp = state[at];
+                        double i = sigmoid(gates[q + n] + hp);
+                        double f = sigmoid(gates[q] - hp);
+                        double pre = i * gates[q + 2 * n] + f * hp;
+                        double c = act == Activation.TANH ? Math.tanh(pre) : pre;
+                        double h = c;
+                        if (gated) {
+                            h = sigmoid(gates[q + 3 * n] - c) * c;
+                            cells[row * n + j] = c;
+                        }
+                        // The carried state has the tensor's precision, as it has in the float kernels, so a
+                        // sequence fed in chunks (state stored between calls) matches feeding it whole.
+                        state[at] = single ? (float) h : h;
+                    }
+                    out[row * n + j] = state[at];
+                }
+            }
+        }
+        store(hs, hsOffset, rows, n, ldh, out);
+        if (gated) {
+            store(cs, csOffset, rows, n, ldc, cells);
+        }
+        if (hLast != null) {
+            store(hLast, hLastOffset, batch, n, n, state);
+        }
+    }
+
+    /** Backward of {@link #scanForward}: the LRN scan's (cs null) or the oLRN scan's, one loop. */
+    private static void scanBackward(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                     Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                     Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                     Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                     Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        boolean gated = cs != null;
+        int n = hidden;
+        int rows = steps * batch;
+        int w = (gated ? 4 : 3) * n;
+        double[] gates = load(g, gOffset, rows, w, ldg);
+        double[] states = load(hs, hsOffset, rows, n, ldh);
+        // c of each step: saved by the oLRN forward pass; the state itself for plain LRN.
+        double[] cells = gated ? load(cs, csOffset, rows, n, ldc) : states;
+        double[] init = loadOrZeros(h0, h0Offset, batch, n, n);
+        double[] dstates = loadOrZeros(dhs, dhsOffset, rows, n, lddh);
+        double[] carry = loadOrZeros(dhLast, dhLastOffset, batch, n, n);
         double[] dgates = new double[rows * w];
         int[] len = lengthsOf(lengths, batch, steps);
         // Walk the steps in the opposite of the forward processing order.
@@ -298,35 +332,38 @@ public final class ReferenceBackend extends Backend {
             boolean first = prev < 0 || prev >= steps;
             for (int b = 0; b < batch; b++) {
                 int row = t * batch + b;
-                for (int j = 0; j < hidden; j++) {
-                    int at = b * hidden + j;
-                    double dh = dstates[row * hidden + j] + carry[at];
+                for (int j = 0; j < n; j++) {
+                    int at = b * n + j;
+                    double dh = dstates[row * n + j] + carry[at];
                     if (t >= len[b]) {
                         carry[at] = dh;
                         continue;
                     }
-                    double hp = first ? init[at] : states[(prev * batch + b) * hidden + j];
-                    double h = states[row * hidden + j];
-                    double q = gates[row * w + j];
-                    double k = gates[row * w + hidden + j];
-                    double v = gates[row * w + 2 * hidden + j];
-                    double i = sigmoid(k + hp);
-                    double f = sigmoid(q - hp);
-                    double dc = act == Activation.TANH ? dh * (1 - h * h) : dh;
-                    double di = dc * v;
-                    double df = dc * hp;
-                    double dk = di * i * (1 - i);
-                    double dq = df * f * (1 - f);
-                    dgates[row * w + j] = dq;
-                    dgates[row * w + hidden + j] = dk;
-                    dgates[row * w + 2 * hidden + j] = dc * i;
-                    carry[at] = dc * f + dk - dq;
+                    int q = row * w + j;
+                    double hp = first ? init[at] : states[(prev * batch + b) * n + j];
+                    double c = cells[row * n + j];
+                    double i = sigmoid(gates[q + n] + hp);
+                    double f = sigmoid(gates[q] - hp);
+                    double dc = dh;
+                    if (gated) {
+                        double o = sigmoid(gates[q + 3 * n] - c);
+                        double dp = dh * c * o * (1 - o);
+                        dc = dh * o - dp;
+                        dgates[q + 3 * n] = dp;
+                    }
+                    double ds = act == Activation.TANH ? dc * (1 - c * c) : dc;
+                    double dk = ds * gates[q + 2 * n] * i * (1 - i);
+                    double dq = ds * hp * f * (1 - f);
+                    dgates[q] = dq;
+                    dgates[q + n] = dk;
+                    dgates[q + 2 * n] = ds * i;
+                    carry[at] = ds * f + dk - dq;
                 }
             }
         }
         store(dg, dgOffset, rows, w, lddg, dgates);
         if (dh0 != null) {
-            store(dh0, dh0Offset, batch, hidden, hidden, carry);
+            store(dh0, dh0Offset, batch, n, n, carry);
         }
     }
 
@@ -596,6 +633,27 @@ public final class ReferenceBackend extends Backend {
         if (dc0 != null) {
             store(dc0, dc0Offset, batch, n, n, carry);
         }
+    }
+
+    // ---- oLRN scan: the formulas of lrn4j_olrn_scan_forward / _backward, in the LRN scan's loops ----------
+
+    @Override
+    protected void olrnScanForwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                       Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                       Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                       Tensor hLast, long hLastOffset) {
+        scanForward(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse, hs, hsOffset, ldh,
+                cs, csOffset, ldc, hLast, hLastOffset);
+    }
+
+    @Override
+    protected void olrnScanBackwardImpl(int steps, int batch, int hidden, Tensor g, long gOffset, int ldg,
+                                        Tensor h0, long h0Offset, Tensor lengths, Activation act, boolean reverse,
+                                        Tensor hs, long hsOffset, int ldh, Tensor cs, long csOffset, int ldc,
+                                        Tensor dhs, long dhsOffset, int lddh, Tensor dhLast, long dhLastOffset,
+                                        Tensor dg, long dgOffset, int lddg, Tensor dh0, long dh0Offset) {
+        scanBackward(steps, batch, hidden, g, gOffset, ldg, h0, h0Offset, lengths, act, reverse, hs, hsOffset, ldh,
+                cs, csOffset, ldc, dhs, dhsOffset, lddh, dhLast, dhLastOffset, dg, dgOffset, lddg, dh0, dh0Offset);
     }
 
     /** Sequence lengths as an array; all {@code steps} when {@code lengths} is null. */

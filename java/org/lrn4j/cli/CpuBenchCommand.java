@@ -33,8 +33,8 @@ import picocli.CommandLine.Spec;
  * {@code lrn4j bench cpu}: the native CPU kernels against the limits of this machine and against peer
  * libraries, all measured in the same run. First the machine: memory copy bandwidth (memcpy) and, as the
  * measured GEMM peak, OpenBLAS's rate on the largest GEMM. Then the gate GEMM (forward with bias, and the
- * two backward forms) beside OpenBLAS, the scan beside the bandwidth floor, the LRN layer on the native
- * and Java backends and one streaming step, the native ones beside an LSTM of the same size: ONNX
+ * two backward forms) beside OpenBLAS, the LRN and oLRN scans beside the bandwidth floor, the LRN layer on
+ * the native and Java backends and one streaming step, the native ones beside an LSTM of the same size: ONNX
  * Runtime's for the forward pass and the step, PyTorch's (through DJL) for forward and backward. Every
  * kernel's result is checked (GEMM against OpenBLAS, scan and layer against the Java backend, each LSTM
  * peer against {@link LstmReference}); a failed check makes the command fail. The LSTM peers are built
@@ -287,46 +287,68 @@ final class CpuBenchCommand implements Callable<Integer> {
 
     // ---- 3. scan ---------------------------------------------------------------------------------
 
-    /** Forward and backward scan (tanh) against the bandwidth floor, checked against the Java backend. */
+    /**
+     * Forward and backward scans (tanh), LRN and oLRN, against the bandwidth floor, checked against the Java
+     * backend.
+     */
     private void scanRows(NativeBackend nat, Timing timing, PerformanceModel model) {
         Backend reference = Backends.byName("java");
         int[][] shapes = {{32, 128, 256}, {64, 1024, 512}};
-        for (int[] s : shapes) {
-            int batch = s[0];
-            int steps = s[1];
-            int hidden = s[2];
-            String shape = batch + "x" + steps + "x" + hidden;
-            try (Tensor g = random(5, steps, batch, 3 * hidden);
-                 Tensor dhs = random(6, steps, batch, hidden);
-                 Tensor hs = Tensor.host(DType.FLOAT32, steps, batch, hidden);
-                 Tensor dg = Tensor.host(DType.FLOAT32, steps, batch, 3 * hidden);
-                 Tensor javaHs = Tensor.host(DType.FLOAT32, steps, batch, hidden);
-                 Tensor javaDg = Tensor.host(DType.FLOAT32, steps, batch, 3 * hidden)) {
-                Runnable forward = () -> scanForward(nat, steps, batch, hidden, g, hs);
-                Runnable backward = () -> scanBackward(nat, steps, batch, hidden, g, hs, dhs, dg);
-                forward.run();
-                backward.run();
-                scanForward(reference, steps, batch, hidden, g, javaHs);
-                scanBackward(reference, steps, batch, hidden, g, javaHs, dhs, javaDg);
-                double forwardDiff = maxRelDiff(hs, javaHs, null);
-                double backwardDiff = maxRelDiff(dg, javaDg, null);
-                scanRow("scan.forward", shape, timing.median(forward), forwardDiff, model,
-                        PerformanceModel.scanForwardBytes(batch, steps, hidden));
-                scanRow("scan.backward", shape, timing.median(backward), backwardDiff, model,
-                        PerformanceModel.scanBackwardBytes(batch, steps, hidden));
+        for (boolean gate : new boolean[] {false, true}) {
+            for (int[] s : shapes) {
+                int batch = s[0];
+                int steps = s[1];
+                int hidden = s[2];
+                int width = (gate ? 4 : 3) * hidden;
+                String shape = batch + "x" + steps + "x" + hidden;
+                try (Tensor g = random(5, steps, batch, width);
+                     Tensor dhs = random(6, steps, batch, hidden);
+                     Tensor hs = Tensor.host(DType.FLOAT32, steps, batch, hidden);
+                     Tensor cs = gate ? Tensor.host(DType.FLOAT32, steps, batch, hidden) : null;
+                     Tensor dg = Tensor.host(DType.FLOAT32, steps, batch, width);
+                     Tensor javaHs = Tensor.host(DType.FLOAT32, steps, batch, hidden);
+                     Tensor javaCs = gate ? Tensor.host(DType.FLOAT32, steps, batch, hidden) : null;
+                     Tensor javaDg = Tensor.host(DType.FLOAT32, steps, batch, width)) {
+                    Runnable forward = () -> scanForward(nat, steps, batch, hidden, g, hs, cs);
+                    Runnable backward = () -> scanBackward(nat, steps, batch, hidden, g, hs, cs, dhs, dg);
+                    forward.run();
+                    backward.run();
+                    scanForward(reference, steps, batch, hidden, g, javaHs, javaCs);
+                    scanBackward(reference, steps, batch, hidden, g, javaHs, javaCs, dhs, javaDg);
+                    double forwardDiff = maxRelDiff(hs, javaHs, null);
+                    double backwardDiff = maxRelDiff(dg, javaDg, null);
+                    String name = gate ? "olrn_scan" : "scan";
+                    scanRow(name + ".forward", shape, timing.median(forward), forwardDiff, model, gate
+                            ? PerformanceModel.olrnScanForwardBytes(batch, steps, hidden)
+                            : PerformanceModel.scanForwardBytes(batch, steps, hidden));
+                    scanRow(name + ".backward", shape, timing.median(backward), backwardDiff, model, gate
+                            ? PerformanceModel.olrnScanBackwardBytes(batch, steps, hidden)
+                            : PerformanceModel.scanBackwardBytes(batch, steps, hidden));
+                }
             }
         }
     }
 
-    private static void scanForward(Backend backend, int steps, int batch, int hidden, Tensor g, Tensor hs) {
-        backend.lrnScanForward(steps, batch, hidden, g, 0, 3 * hidden, null, 0, null, Activation.TANH, false,
-                hs, 0, hidden, null, 0);
+    /** The LRN scan, or the oLRN scan when cs (its saved c) is given. */
+    private static void scanForward(Backend backend, int steps, int batch, int hidden, Tensor g, Tensor hs, Tensor cs) {
+        if (cs == null) {
+            backend.lrnScanForward(steps, batch, hidden, g, 0, 3 * hidden, null, 0, null, Activation.TANH, false,
+                    hs, 0, hidden, null, 0);
+        } else {
+            backend.olrnScanForward(steps, batch, hidden, g, 0, 4 * hidden, null, 0, null, Activation.TANH, false,
+                    hs, 0, hidden, cs, 0, hidden, null, 0);
+        }
     }
 
     private static void scanBackward(Backend backend, int steps, int batch, int hidden, Tensor g, Tensor hs,
-                                     Tensor dhs, Tensor dg) {
-        backend.lrnScanBackward(steps, batch, hidden, g, 0, 3 * hidden, null, 0, null, Activation.TANH, false,
-                hs, 0, hidden, dhs, 0, hidden, null, 0, dg, 0, 3 * hidden, null, 0);
+                                     Tensor cs, Tensor dhs, Tensor dg) {
+        if (cs == null) {
+            backend.lrnScanBackward(steps, batch, hidden, g, 0, 3 * hidden, null, 0, null, Activation.TANH, false,
+                    hs, 0, hidden, dhs, 0, hidden, null, 0, dg, 0, 3 * hidden, null, 0);
+        } else {
+            backend.olrnScanBackward(steps, batch, hidden, g, 0, 4 * hidden, null, 0, null, Activation.TANH, false,
+                    hs, 0, hidden, cs, 0, hidden, dhs, 0, hidden, null, 0, dg, 0, 4 * hidden, null, 0);
+        }
     }
 
     private void scanRow(String name, String shape, double ms, double diff, PerformanceModel model, double bytes) {

@@ -46,8 +46,9 @@ final class ExplainCommand implements Callable<Integer> {
         Backend backend = backendName == null ? Backends.get() : Backends.byName(backendName.toLowerCase(Locale.ROOT));
         try (ModelCheckpoint mc = ModelCheckpoint.load(checkpoint, backend)) {
             if (!mc.spec.cell().equals("lrn") || !mc.spec.activation().equals("identity")) {
-                throw new IllegalArgumentException("explain needs an LRN with identity g (train with --activation identity);"
-                        + " " + mc.directory + " holds " + mc.spec.cell() + " with " + mc.spec.activation());
+                throw new IllegalArgumentException("explain needs a plain LRN with identity g (train with --cell lrn"
+                        + " --activation identity); " + mc.directory + " holds " + mc.spec.cell() + " with "
+                        + mc.spec.activation());
             }
             List<String> words = new ArrayList<>(Arrays.asList(text.trim().split("\\s+")));
             words.removeIf(String::isEmpty);

@@ -34,6 +34,16 @@ record PerformanceModel(double peakGflops, double bandwidthGbs) {
         return 4.0 * batch * steps * (3 * hidden + hidden + hidden + 3 * hidden);
     }
 
+    /** oLRN forward scan: reads G [T·B, 4H], writes hs and c [T·B, H] each. */
+    static double olrnScanForwardBytes(long batch, long steps, long hidden) {
+        return 4.0 * batch * steps * (4 * hidden + 2 * hidden);
+    }
+
+    /** oLRN backward scan: reads G [T·B, 4H], hs, c and dhs [T·B, H]; writes dG [T·B, 4H]. */
+    static double olrnScanBackwardBytes(long batch, long steps, long hidden) {
+        return 4.0 * batch * steps * (4 * hidden + 3 * hidden + 4 * hidden);
+    }
+
     /** One LRN layer forward: the gate GEMM [T·B, D]·[D, 3H] plus the forward scan. */
     double lrnForwardMs(long batch, long steps, long input, long hidden) {
         return gemmMs((double) batch * steps, 3.0 * hidden, input) + bytesMs(scanForwardBytes(batch, steps, hidden));

@@ -37,10 +37,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--bidirectional", description = "Both directions (classify only).")
     boolean bidirectional;
 
-    @Option(names = "--cell", defaultValue = "lrn", description = "Recurrent cell: lrn, lstm, gru, atr or sru (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--cell", defaultValue = "lrn", description = "Recurrent cell: lrn, olrn (LRN with an output gate), lstm, gru, atr or sru (default: ${DEFAULT-VALUE}).")
     String cell;
 
-    @Option(names = "--activation", defaultValue = "tanh", description = "LRN's g: tanh or identity (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--activation", defaultValue = "tanh", description = "g of the LRN and oLRN (and of the SRU's output): tanh or identity (default: ${DEFAULT-VALUE}).")
     String activation;
 
     @Option(names = "--layer-norm", description = "Layer normalization of the gate pre-activations.")

@@ -168,6 +168,27 @@ public final class NativeKernels {
                                               @Cast("float*") long dx, @Cast("int64_t") long lddx,
                                               @Cast("float*") long dv, @Cast("float*") long dc0);
 
+    @Name("lrn4j_olrn_scan_forward")
+    public static native void olrnScanForward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                              @Cast("int64_t") long hidden,
+                                              @Cast("const float*") long g, @Cast("int64_t") long ldg,
+                                              @Cast("const float*") long h0, @Cast("const int32_t*") long lengths,
+                                              int act, int reverse, @Cast("float*") long hs, @Cast("int64_t") long ldh,
+                                              @Cast("float*") long cs, @Cast("int64_t") long ldc,
+                                              @Cast("float*") long hLast);
+
+    @Name("lrn4j_olrn_scan_backward")
+    public static native void olrnScanBackward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                               @Cast("int64_t") long hidden,
+                                               @Cast("const float*") long g, @Cast("int64_t") long ldg,
+                                               @Cast("const float*") long h0, @Cast("const int32_t*") long lengths,
+                                               int act, int reverse, @Cast("const float*") long hs,
+                                               @Cast("int64_t") long ldh, @Cast("const float*") long cs,
+                                               @Cast("int64_t") long ldc, @Cast("const float*") long dhs,
+                                               @Cast("int64_t") long lddh, @Cast("const float*") long dhLast,
+                                               @Cast("float*") long dg, @Cast("int64_t") long lddg,
+                                               @Cast("float*") long dh0);
+
     @Name("lrn4j_layer_norm_forward")
     public static native void layerNormForward(@Cast("int64_t") long m, @Cast("int64_t") long groups,
                                                @Cast("int64_t") long groupSize, @Cast("const float*") long x,
@@ -326,6 +347,28 @@ public final class NativeKernels {
                                                  @Cast("float*") long dx, @Cast("int64_t") long lddx,
                                                  @Cast("float*") long dv, @Cast("float*") long dc0,
                                                  @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_olrn_scan_forward")
+    public static native int cudaOlrnScanForward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                                 @Cast("int64_t") long hidden,
+                                                 @Cast("const float*") long g, @Cast("int64_t") long ldg,
+                                                 @Cast("const float*") long h0, @Cast("const int32_t*") long lengths,
+                                                 int act, int reverse, @Cast("float*") long hs,
+                                                 @Cast("int64_t") long ldh, @Cast("float*") long cs,
+                                                 @Cast("int64_t") long ldc, @Cast("float*") long hLast,
+                                                 @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_olrn_scan_backward")
+    public static native int cudaOlrnScanBackward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                                  @Cast("int64_t") long hidden,
+                                                  @Cast("const float*") long g, @Cast("int64_t") long ldg,
+                                                  @Cast("const float*") long h0, @Cast("const int32_t*") long lengths,
+                                                  int act, int reverse, @Cast("const float*") long hs,
+                                                  @Cast("int64_t") long ldh, @Cast("const float*") long cs,
+                                                  @Cast("int64_t") long ldc, @Cast("const float*") long dhs,
+                                                  @Cast("int64_t") long lddh, @Cast("const float*") long dhLast,
+                                                  @Cast("float*") long dg, @Cast("int64_t") long lddg,
+                                                  @Cast("float*") long dh0, @Cast("void*") long stream);
 
     @Name("lrn4j_cudab_layer_norm_forward")
     public static native int cudaLayerNormForward(@Cast("int64_t") long m, @Cast("int64_t") long groups,

@@ -23,6 +23,12 @@ import org.lrn4j.tensor.Tensor;
  * A bidirectional layer runs both directions off one GEMM ({@code W = [W_fwd | W_bwd]}) and concatenates
  * their states, forward first; the next layer reads that.
  *
+ * <p>oLRN ({@link Builder#outputGate}): a fourth projection p = x·Wo + b_o joins the fused GEMM
+ * ({@code [q, k, v, p]} per direction, each normalized on its own with layer norm), and the scan becomes
+ * {@code c = g(i⊙v + f⊙h₋₁)}, {@code o = σ(p − c)}, {@code h = o⊙c}; the state is still h alone. The forward
+ * pass keeps c of every step for the backward pass, which recomputes i, f and o. The unfolded form
+ * ({@link #unfoldedWeights}) exists only for plain LRN.
+ *
  * <p>Shapes: input {@code [T, B, inputSize]}; output {@code [T, B, directions·hiddenSize]}; initial and
  * final states {@code [layers·directions, B, hiddenSize]} (index {@code layer·directions + direction}).
  *
@@ -46,6 +52,7 @@ public final class Lrn implements Recurrent {
     private final Activation activation;
     private final boolean layerNorm;
     private final double layerNormEps;
+    private final boolean outputGate;
     private final List<Parameter> parameters;
     private final Parameter[] weight;
     private final Parameter[] bias;
@@ -63,6 +70,7 @@ public final class Lrn implements Recurrent {
         this.activation = b.activation;
         this.layerNorm = b.layerNorm;
         this.layerNormEps = b.layerNormEps;
+        this.outputGate = b.outputGate;
         if (!backend.supports(dtype)) {
             throw new IllegalArgumentException("the " + backend.name() + " backend does not compute " + dtype);
         }
@@ -115,6 +123,7 @@ public final class Lrn implements Recurrent {
         private Activation activation = Activation.TANH;
         private boolean layerNorm;
         private double layerNormEps = 1e-5;
+        private boolean outputGate;
         private Init init = Init.UNIFORM;
         private double initScale = 0.08;
         private long seed = 1234;
@@ -169,6 +178,12 @@ public final class Lrn implements Recurrent {
 
         public Builder layerNormEps(double eps) {
             this.layerNormEps = eps;
+            return this;
+        }
+
+        /** oLRN: an output gate {@code h = σ(x·Wo + b_o − c)⊙c} on the LRN state update c (default off). */
+        public Builder outputGate(boolean outputGate) {
+            this.outputGate = outputGate;
             return this;
         }
 
@@ -247,7 +262,11 @@ public final class Lrn implements Recurrent {
         return layerNorm;
     }
 
-    /** Width of the output: directions·hiddenSize. */
+    /** Whether this is an oLRN: an output gate on the state update. */
+    public boolean outputGate() {
+        return outputGate;
+    }
+
     /** The state of a (layer, direction, sequence) is h alone: hiddenSize. */
     @Override
     public int stateSize() {
@@ -259,7 +278,10 @@ public final class Lrn implements Recurrent {
         return directions * hiddenSize;
     }
 
-    /** All parameters, in a fixed order: per layer weight [in, directions·3H], bias, and LN gain if any. */
+    /**
+     * All parameters, in a fixed order: per layer weight [in, directions·P·H], bias, and LN gain if any, with
+     * P gate planes per direction: q, k, v and, for an oLRN, the output gate's p.
+     */
     @Override
     public List<Parameter> parameters() {
         return parameters;
@@ -273,8 +295,13 @@ public final class Lrn implements Recurrent {
         }
     }
 
+    /** Gate planes per direction: q, k, v, and p for the output gate. */
+    private int planes() {
+        return outputGate ? 4 : 3;
+    }
+
     private int gateWidth() {
-        return directions * 3 * hiddenSize;
+        return directions * planes() * hiddenSize;
     }
 
     private int layerInput(int layer) {
@@ -291,6 +318,8 @@ public final class Lrn implements Recurrent {
         Tensor rstd;
         Tensor gates;
         Tensor output;
+        /** c of every step, [T, B, directions·H]: oLRN only, read by its backward scan. */
+        Tensor cells;
     }
 
     /**
@@ -333,7 +362,10 @@ public final class Lrn implements Recurrent {
             return finalState;
         }
 
-        /** The gates G = [q, k, v] of one layer, [T, B, directions·3H] (after layer normalization). */
+        /**
+         * The gates G = [q, k, v] (oLRN: [q, k, v, p]) of one layer, [T, B, directions·3H] (oLRN: 4H), after
+         * layer normalization.
+         */
         public Tensor gates(int layer) {
             checkOpen();
             return caches[Objects.checkIndex(layer, layers)].gates;
@@ -397,6 +429,7 @@ public final class Lrn implements Recurrent {
                 workspace.give(c.rstd);
                 workspace.give(c.gates);
                 workspace.give(c.output);
+                workspace.give(c.cells);
             }
             workspace.give(finalState);
             if (lengthStorage != null) {
@@ -453,6 +486,7 @@ public final class Lrn implements Recurrent {
         r.setLengths(lengths);
         int rows = steps * batch;
         int width = gateWidth();
+        int planes = planes();
         int hidden = hiddenSize;
         int outWidth = outputSize();
         long stateStride = (long) batch * hidden;
@@ -464,7 +498,7 @@ public final class Lrn implements Recurrent {
             if (layerNorm) {
                 backend.gemm(false, false, rows, width, in, input, 0, in, weight[l].value(), 0, width,
                         null, false, c.preNorm, 0, width);
-                backend.layerNormForward(rows, directions * 3, hidden, c.preNorm, 0, width,
+                backend.layerNormForward(rows, directions * planes, hidden, c.preNorm, 0, width,
                         gain[l].value(), bias[l].value(), layerNormEps, c.gates, 0, width, c.mean, c.rstd);
             } else {
                 backend.gemm(false, false, rows, width, in, input, 0, in, weight[l].value(), 0, width,
@@ -472,8 +506,15 @@ public final class Lrn implements Recurrent {
             }
             for (int d = 0; d < directions; d++) {
                 long state = (l * directions + d) * stateStride;
-                backend.lrnScanForward(steps, batch, hidden, c.gates, d * 3L * hidden, width, h0, state,
-                        r.lengths, activation, d == 1, c.output, (long) d * hidden, outWidth, r.finalState, state);
+                long gates = (long) d * planes * hidden;
+                long out = (long) d * hidden;
+                if (outputGate) {
+                    backend.olrnScanForward(steps, batch, hidden, c.gates, gates, width, h0, state, r.lengths,
+                            activation, d == 1, c.output, out, outWidth, c.cells, out, outWidth, r.finalState, state);
+                } else {
+                    backend.lrnScanForward(steps, batch, hidden, c.gates, gates, width, h0, state, r.lengths,
+                            activation, d == 1, c.output, out, outWidth, r.finalState, state);
+                }
             }
             input = c.output;
         }
@@ -490,10 +531,13 @@ public final class Lrn implements Recurrent {
             c.gates = workspace.take(dtype, steps, batch, width);
             if (layerNorm) {
                 c.preNorm = workspace.take(dtype, steps, batch, width);
-                c.mean = workspace.take(dtype, rows, directions * 3L);
-                c.rstd = workspace.take(dtype, rows, directions * 3L);
+                c.mean = workspace.take(dtype, rows, (long) directions * planes());
+                c.rstd = workspace.take(dtype, rows, (long) directions * planes());
             }
             c.output = workspace.take(dtype, steps, batch, outputSize());
+            if (outputGate) {
+                c.cells = workspace.take(dtype, steps, batch, outputSize());
+            }
         }
         return new Result(steps, batch, caches, workspace.take(dtype, (long) layers * directions, batch, hiddenSize));
     }
@@ -558,9 +602,9 @@ public final class Lrn implements Recurrent {
         private final int batch;
         private final Tensor input;
         private final Tensor initialState;
-        /** dG of the layer being processed, [T, B, directions·3H]. */
+        /** dG of the layer being processed, [T, B, directions·P·H]. */
         private final Tensor dGates;
-        /** Gradient before layer normalization, [T, B, directions·3H]; null without layer norm. */
+        /** Gradient before layer normalization, [T, B, directions·P·H]; null without layer norm. */
         private final Tensor dPreNorm;
         /** Gradients w.r.t. the outputs of the lower layers, used in turn: [T, B, directions·H] each. */
         private final Tensor[] between;
@@ -672,6 +716,7 @@ public final class Lrn implements Recurrent {
         Gradients g = reuse != null ? reuse : new Gradients(steps, batch);
         int rows = steps * batch;
         int width = gateWidth();
+        int planes = planes();
         int hidden = hiddenSize;
         int outWidth = outputSize();
         long stateStride = (long) batch * hidden;
@@ -681,15 +726,22 @@ public final class Lrn implements Recurrent {
             int in = layerInput(l);
             for (int d = 0; d < directions; d++) {
                 long state = (l * directions + d) * stateStride;
-                backend.lrnScanBackward(steps, batch, hidden, c.gates, d * 3L * hidden, width,
-                        result.initialState, state, result.lengths, activation, d == 1,
-                        c.output, (long) d * hidden, outWidth, dOut, (long) d * hidden, outWidth,
-                        dFinalState, state, g.dGates, d * 3L * hidden, width, g.initialState, state);
+                long gates = (long) d * planes * hidden;
+                long out = (long) d * hidden;
+                if (outputGate) {
+                    backend.olrnScanBackward(steps, batch, hidden, c.gates, gates, width, result.initialState, state,
+                            result.lengths, activation, d == 1, c.output, out, outWidth, c.cells, out, outWidth,
+                            dOut, out, outWidth, dFinalState, state, g.dGates, gates, width, g.initialState, state);
+                } else {
+                    backend.lrnScanBackward(steps, batch, hidden, c.gates, gates, width, result.initialState, state,
+                            result.lengths, activation, d == 1, c.output, out, outWidth, dOut, out, outWidth,
+                            dFinalState, state, g.dGates, gates, width, g.initialState, state);
+                }
             }
             Tensor dPre = g.dGates;
             if (layerNorm) {
                 dPre = g.dPreNorm;
-                backend.layerNormBackward(rows, directions * 3, hidden, c.preNorm, 0, width, gain[l].value(),
+                backend.layerNormBackward(rows, directions * planes, hidden, c.preNorm, 0, width, gain[l].value(),
                         c.mean, c.rstd, g.dGates, 0, width, dPre, 0, width, gain[l].grad(), bias[l].grad());
             } else {
                 backend.colSum(rows, width, g.dGates, 0, width, true, bias[l].grad());
@@ -723,9 +775,13 @@ public final class Lrn implements Recurrent {
 
     /**
      * The per-token weights of the unfolded form for one layer and direction of a forward result
-     * (identity g only): how much of token k's value v_k state h_t carries.
+     * (plain LRN with identity g only): how much of token k's value v_k state h_t carries.
      */
     public UnfoldedWeights unfoldedWeights(Result result, int layer, int direction) {
+        if (outputGate) {
+            throw new IllegalStateException("the unfolded form exists only for plain LRN; this layer is an oLRN,"
+                    + " whose output gate h = o⊙c breaks the sum over tokens");
+        }
         if (activation != Activation.IDENTITY) {
             throw new IllegalStateException("the unfolded form exists only for identity g; this layer uses " + activation);
         }
@@ -791,7 +847,8 @@ public final class Lrn implements Recurrent {
 
     @Override
     public String toString() {
-        return "Lrn(" + inputSize + " -> " + hiddenSize + ", layers=" + layers + ", directions=" + directions
-                + ", g=" + activation + (layerNorm ? ", layer norm" : "") + ", " + dtype + " on " + backend.name() + ")";
+        return (outputGate ? "oLRN(" : "Lrn(") + inputSize + " -> " + hiddenSize + ", layers=" + layers
+                + ", directions=" + directions + ", g=" + activation + (layerNorm ? ", layer norm" : "") + ", " + dtype
+                + " on " + backend.name() + ")";
     }
 }

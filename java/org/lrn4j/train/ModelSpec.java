@@ -17,8 +17,8 @@ import org.lrn4j.tensor.DType;
  * sizes, the vocabulary size, and the seed of its initialisation.
  *
  * @param task         "lm" (language model) or "classify"
- * @param cell         the recurrent cell: "lrn", "lstm", "gru", "atr" or "sru"
- * @param activation   g of the LRN (and of the SRU's output): "tanh" or "identity"
+ * @param cell         the recurrent cell: "lrn", "olrn" (LRN with an output gate), "lstm", "gru", "atr" or "sru"
+ * @param activation   g of the LRN and oLRN (and of the SRU's output): "tanh" or "identity"
  * @param classes      number of classes ("classify"), 0 for a language model
  * @param dropout      drop probability in training, in [0, 1): on the word vectors entering the recurrent
  *                     core and on its output (language model) or on the classifier's features
@@ -75,10 +75,11 @@ public record ModelSpec(String task, String cell, int vocabulary, int embedding,
     public Recurrent buildRecurrent(Backend backend, DType dtype) {
         switch (cell) {
             case "lrn":
+            case "olrn":
                 return Lrn.builder().backend(backend).dtype(dtype).inputSize(embedding).hiddenSize(hidden)
                         .layers(layers).bidirectional(bidirectional).layerNorm(layerNorm)
                         .activation(activation.equals("tanh") ? Activation.TANH : Activation.IDENTITY)
-                        .seed(seed).build();
+                        .outputGate(cell.equals("olrn")).seed(seed).build();
             case "lstm":
                 return org.lrn4j.nn.Lstm.builder().backend(backend).dtype(dtype).inputSize(embedding).hiddenSize(hidden)
                         .layers(layers).bidirectional(bidirectional).seed(seed).build();
@@ -93,7 +94,7 @@ public record ModelSpec(String task, String cell, int vocabulary, int embedding,
                         .layers(layers).bidirectional(bidirectional).seed(seed)
                         .activation(activation.equals("tanh") ? Activation.TANH : Activation.IDENTITY).build();
             default:
-                throw new IllegalArgumentException("unknown cell '" + cell + "'; available: lrn, lstm, gru, atr, sru");
+                throw new IllegalArgumentException("unknown cell '" + cell + "'; available: lrn, olrn, lstm, gru, atr, sru");
         }
     }
 

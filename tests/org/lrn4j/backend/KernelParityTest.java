@@ -15,7 +15,8 @@ import org.lrn4j.tensor.Tensor;
 
 /**
  * The fast Java, native and CUDA kernels against the double-precision reference on odd sizes and random data, outputs poisoned with
- * NaN before each run: T ∈ {1, 2, 7, 33}, B ∈ {1, 3, 8}, H ∈ {1, 7, 8, 9, 33, 129}, D ∈ {1, 5, 64, 131}.
+ * NaN before each run: T ∈ {1, 2, 7, 33}, B ∈ {1, 3, 8}, H ∈ {1, 7, 8, 9, 33, 129}, D ∈ {1, 5, 64, 131}; the LRN and oLRN
+ * scans with tanh and identity g, forward and reverse, ragged and full lengths, with and without h0.
  */
 class KernelParityTest {
     private static final int[] STEPS = {1, 2, 7, 33};
@@ -153,8 +154,17 @@ class KernelParityTest {
     @ParameterizedTest
     @MethodSource("backends")
     void scanForwardAndBackward(String name) {
-        Backend backend = TestData.backendOrSkip(name);
-        SplittableRandom rng = new SplittableRandom(4);
+        scanGrid(TestData.backendOrSkip(name), new SplittableRandom(4), false);
+    }
+
+    /** The oLRN scan (four gate planes, c saved for the backward pass) on the same grid. */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void olrnScanForwardAndBackward(String name) {
+        scanGrid(TestData.backendOrSkip(name), new SplittableRandom(6), true);
+    }
+
+    private static void scanGrid(Backend backend, SplittableRandom rng, boolean outputGate) {
         int caseNo = 0;
         for (int t : STEPS) {
             for (int bt : BATCH) {
@@ -164,7 +174,7 @@ class KernelParityTest {
                             for (boolean ragged : new boolean[] {false, true}) {
                                 boolean withState = caseNo % 2 == 0;
                                 int pad = caseNo++ % 3 == 1 ? 2 : 0;
-                                scanCase(backend, rng, t, bt, h, act, reverse, ragged, withState, pad);
+                                scanCase(backend, rng, outputGate, t, bt, h, act, reverse, ragged, withState, pad);
                             }
                         }
                     }
@@ -173,12 +183,13 @@ class KernelParityTest {
         }
     }
 
-    private static void scanCase(Backend backend, SplittableRandom rng, int t, int bt, int h, Activation act,
-                                 boolean reverse, boolean ragged, boolean withState, int pad) {
-        String what = "T" + t + " B" + bt + " H" + h + " " + act + (reverse ? " reverse" : "")
-                + (ragged ? " ragged" : "") + (withState ? " h0" : "") + " pad" + pad;
+    private static void scanCase(Backend backend, SplittableRandom rng, boolean outputGate, int t, int bt, int h,
+                                 Activation act, boolean reverse, boolean ragged, boolean withState, int pad) {
+        String what = (outputGate ? "olrn " : "") + "T" + t + " B" + bt + " H" + h + " " + act
+                + (reverse ? " reverse" : "") + (ragged ? " ragged" : "") + (withState ? " h0" : "") + " pad" + pad;
         int rows = t * bt;
-        int ldg = 3 * h + pad;
+        int planes = outputGate ? 4 : 3;
+        int ldg = planes * h + pad;
         int ldh = h + pad;
         int[] len = new int[bt];
         for (int b = 0; b < bt; b++) {
@@ -188,55 +199,85 @@ class KernelParityTest {
              Tensor h0 = withState ? random(rng, F, -1, 1, bt, h) : null;
              Tensor lengths = ragged ? Tensor.ofInts(len) : null;
              Tensor hs0 = poisoned(F, rows, ldh);
+             Tensor cs0 = outputGate ? poisoned(F, rows, ldh) : null;
              Tensor hLast0 = poisoned(F, bt, h);
              Tensor dhs = random(rng, F, -1, 1, rows, ldh);
              Tensor dhLast = withState ? random(rng, F, -1, 1, bt, h) : null;
              Tensor dg0 = poisoned(F, rows, ldg);
              Tensor dh00 = poisoned(F, bt, h)) {
-            double[][] want = scan(REF, g, h0, lengths, act, reverse, hs0, hLast0, dhs, dhLast, dg0, dh00, t, bt, h, ldg, ldh, null);
+            Scan s = new Scan(t, bt, h, ldg, ldh, act, reverse, g, h0, lengths, hs0, cs0, hLast0, dhs, dhLast, dg0, dh00);
+            double[][] want = s.run(REF, null, null);
             double[][] got;
             // The backward pass of both backends reads the reference states, so each pass is checked alone.
-            try (Tensor hsRef = Tensor.host(F, rows, ldh)) {
+            try (Tensor hsRef = Tensor.host(F, rows, ldh);
+                 Tensor csRef = outputGate ? Tensor.host(F, rows, ldh) : null) {
                 hsRef.write(0, want[0], 0, want[0].length);
-                got = scan(backend, g, h0, lengths, act, reverse, hs0, hLast0, dhs, dhLast, dg0, dh00, t, bt, h, ldg, ldh, hsRef);
+                if (csRef != null) {
+                    csRef.write(0, want[4], 0, want[4].length);
+                }
+                got = s.run(backend, hsRef, csRef);
             }
             for (int r = 0; r < rows; r++) {
                 for (int j = h; j < ldh; j++) {
                     // columns beyond H are padding the kernels must not touch: still NaN in both
-                    want[0][r * ldh + j] = 0;
-                    got[0][r * ldh + j] = Double.isNaN(got[0][r * ldh + j]) ? 0 : 1;
+                    for (int out : outputGate ? new int[] {0, 4} : new int[] {0}) {
+                        want[out][r * ldh + j] = 0;
+                        got[out][r * ldh + j] = Double.isNaN(got[out][r * ldh + j]) ? 0 : 1;
+                    }
                 }
-                for (int j = 3 * h; j < ldg; j++) {
+                for (int j = planes * h; j < ldg; j++) {
                     want[2][r * ldg + j] = 0;
                     got[2][r * ldg + j] = Double.isNaN(got[2][r * ldg + j]) ? 0 : 1;
                 }
             }
             assertClose(backend.name() + " scan forward hs " + what, want[0], got[0], 2e-5, 1e-4);
             assertClose(backend.name() + " scan forward hLast " + what, want[1], got[1], 2e-5, 1e-4);
+            if (outputGate) {
+                assertClose(backend.name() + " scan forward cs " + what, want[4], got[4], 2e-5, 1e-4);
+            }
             assertClose(backend.name() + " scan backward dg " + what, want[2], got[2], 5e-5, 1e-4);
             assertClose(backend.name() + " scan backward dh0 " + what, want[3], got[3], 5e-5, 1e-4);
         }
     }
 
-    /** Runs forward then backward on one backend; returns hs, hLast, dg, dh0. */
-    private static double[][] scan(Backend backend, Tensor g, Tensor h0, Tensor lengths, Activation act,
-                                   boolean reverse, Tensor hs0, Tensor hLast0, Tensor dhs, Tensor dhLast,
-                                   Tensor dg0, Tensor dh00, int t, int bt, int h, int ldg, int ldh, Tensor hsForBackward) {
-        try (On on = new On(backend)) {
-            Tensor gd = on.put(g);
-            Tensor h0d = on.put(h0);
-            Tensor lend = on.put(lengths);
-            Tensor hs = on.put(hs0);
-            Tensor hLast = on.put(hLast0);
-            backend.lrnScanForward(t, bt, h, gd, 0, ldg, h0d, 0, lend, act, reverse, hs, 0, ldh, hLast, 0);
-            double[] hsOut = on.get(hs);
-            double[] hLastOut = on.get(hLast);
-            Tensor hsIn = hsForBackward == null ? hs : on.put(hsForBackward);
-            Tensor dg = on.put(dg0);
-            Tensor dh0 = on.put(dh00);
-            backend.lrnScanBackward(t, bt, h, gd, 0, ldg, h0d, 0, lend, act, reverse, hsIn, 0, ldh,
-                    on.put(dhs), 0, ldh, on.put(dhLast), 0, dg, 0, ldg, dh0, 0);
-            return new double[][] {hsOut, hLastOut, on.get(dg), on.get(dh0)};
+    /** One scan case's arguments: the LRN scan, or the oLRN scan when cs0 is given. */
+    private record Scan(int t, int bt, int h, int ldg, int ldh, Activation act, boolean reverse, Tensor g, Tensor h0,
+                        Tensor lengths, Tensor hs0, Tensor cs0, Tensor hLast0, Tensor dhs, Tensor dhLast, Tensor dg0,
+                        Tensor dh00) {
+        /**
+         * Runs forward then backward on one backend, the backward from the given states (null: its own);
+         * returns hs, hLast, dg, dh0 and, for the oLRN scan, cs.
+         */
+        double[][] run(Backend backend, Tensor hsForBackward, Tensor csForBackward) {
+            try (On on = new On(backend)) {
+                Tensor gd = on.put(g);
+                Tensor h0d = on.put(h0);
+                Tensor lend = on.put(lengths);
+                Tensor hs = on.put(hs0);
+                Tensor cs = on.put(cs0);
+                Tensor hLast = on.put(hLast0);
+                if (cs == null) {
+                    backend.lrnScanForward(t, bt, h, gd, 0, ldg, h0d, 0, lend, act, reverse, hs, 0, ldh, hLast, 0);
+                } else {
+                    backend.olrnScanForward(t, bt, h, gd, 0, ldg, h0d, 0, lend, act, reverse, hs, 0, ldh, cs, 0, ldh,
+                            hLast, 0);
+                }
+                double[] hsOut = on.get(hs);
+                double[] hLastOut = on.get(hLast);
+                double[] csOut = cs == null ? null : on.get(cs);
+                Tensor hsIn = hsForBackward == null ? hs : on.put(hsForBackward);
+                Tensor csIn = csForBackward == null ? cs : on.put(csForBackward);
+                Tensor dg = on.put(dg0);
+                Tensor dh0 = on.put(dh00);
+                if (cs == null) {
+                    backend.lrnScanBackward(t, bt, h, gd, 0, ldg, h0d, 0, lend, act, reverse, hsIn, 0, ldh,
+                            on.put(dhs), 0, ldh, on.put(dhLast), 0, dg, 0, ldg, dh0, 0);
+                } else {
+                    backend.olrnScanBackward(t, bt, h, gd, 0, ldg, h0d, 0, lend, act, reverse, hsIn, 0, ldh, csIn, 0,
+                            ldh, on.put(dhs), 0, ldh, on.put(dhLast), 0, dg, 0, ldg, dh0, 0);
+                }
+                return new double[][] {hsOut, hLastOut, on.get(dg), on.get(dh0), csOut};
+            }
         }
     }
 

@@ -18,6 +18,8 @@ class PerformanceModelTest {
         double rowsTimesHidden = 32.0 * 128 * 256;
         assertEquals(4 * rowsTimesHidden * 4, PerformanceModel.scanForwardBytes(32, 128, 256), 0);
         assertEquals(4 * rowsTimesHidden * 8, PerformanceModel.scanBackwardBytes(32, 128, 256), 0);
+        assertEquals(4 * rowsTimesHidden * 6, PerformanceModel.olrnScanForwardBytes(32, 128, 256), 0);
+        assertEquals(4 * rowsTimesHidden * 11, PerformanceModel.olrnScanBackwardBytes(32, 128, 256), 0);
     }
 
     /** DESIGN.md's example: batch 32, 128 steps, input 256, hidden 256: ≈ 9.3 ms forward, ≈ 29 ms with backward. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lrn4j.TestData;
 import org.lrn4j.backend.Activation;
@@ -27,11 +28,11 @@ class BadInputTest {
                 "message '" + e.getMessage() + "' should mention '" + expectedInMessage + "'");
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"java", "native", "cuda"})
-    void layerRejectsBadInput(String name) {
+    @ParameterizedTest(name = "{0}, output gate {1}")
+    @CsvSource({"java, false", "native, false", "cuda, false", "java, true", "native, true", "cuda, true"})
+    void layerRejectsBadInput(String name, boolean outputGate) {
         Backend backend = TestData.backendOrSkip(name);
-        try (Lrn lrn = Lrn.builder().backend(backend).inputSize(4).hiddenSize(3).layers(2).build();
+        try (Lrn lrn = Lrn.builder().backend(backend).inputSize(4).hiddenSize(3).layers(2).outputGate(outputGate).build();
              Tensor x = backend.allocate(DType.FLOAT32, 5, 2, 4);
              Tensor wrongWidth = backend.allocate(DType.FLOAT32, 5, 2, 3);
              Tensor rank2 = backend.allocate(DType.FLOAT32, 10, 4);
@@ -97,6 +98,33 @@ class BadInputTest {
                     "g: a 6x6 view");
             rejects(() -> b.lrnScanForward(0, 2, 2, g, 0, 6, null, 0, null, Activation.TANH, false, hs, 0, 2, null, 0),
                     "steps must be");
+            // The oLRN scan reads four gate planes: g ([3, 2, 6]) is too narrow for H = 2, g4 fits.
+            try (Tensor g4 = b.allocate(DType.FLOAT32, 3, 2, 8);
+                 Tensor cs = b.allocate(DType.FLOAT32, 3, 2, 2);
+                 Tensor dg = b.allocate(DType.FLOAT32, 3, 2, 8)) {
+                rejects(() -> b.olrnScanForward(3, 2, 2, g, 0, 6, null, 0, null, Activation.TANH, false, hs, 0, 2,
+                        cs, 0, 2, null, 0), "g row stride 6");
+                rejects(() -> b.olrnScanForward(3, 2, 2, g4, 0, 8, null, 0, null, null, false, hs, 0, 2, cs, 0, 2,
+                        null, 0), "act");
+                rejects(() -> b.olrnScanForward(3, 2, 2, g4, 0, 8, null, 0, null, Activation.TANH, false, hs, 0, 2,
+                        hs, 0, 2, null, 0), "cs overlaps hs");
+                rejects(() -> b.olrnScanForward(3, 2, 1, g, 0, 6, null, 0, null, Activation.TANH, false, hs, 0, 1,
+                        g, 1, 6, null, 0), "cs overlaps g");
+                rejects(() -> b.olrnScanForward(3, 2, 2, g4, 0, 8, null, 0, null, Activation.TANH, false, hs, 0, 2,
+                        null, 0, 2, null, 0), "cs must not be null");
+                if (b.device() == Device.HOST) {
+                    rejects(() -> b.olrnScanForward(3, 2, 2, g4, 0, 8, null, 0, lengths, Activation.TANH, false, hs, 0,
+                            2, cs, 0, 2, null, 0), "lengths[1] = 4");
+                }
+                rejects(() -> b.olrnScanBackward(3, 2, 2, g4, 0, 8, null, 0, null, Activation.TANH, false, hs, 0, 2,
+                        cs, 0, 2, null, 0, 2, null, 0, g4, 0, 8, null, 0), "dg overlaps g");
+                rejects(() -> b.olrnScanBackward(3, 2, 2, g4, 0, 8, null, 0, null, Activation.TANH, false, hs, 0, 2,
+                        cs, 0, 2, null, 0, 2, null, 0, g, 0, 6, null, 0), "dg row stride 6");
+                rejects(() -> b.olrnScanBackward(3, 2, 2, g4, 0, 8, null, 0, null, Activation.TANH, false, hs, 0, 2,
+                        cs, 0, 2, null, 0, 2, null, 0, dg, 0, 8, cs, 0), "dh0 overlaps cs");
+                rejects(() -> b.olrnScanBackward(3, 2, 2, g4, 0, 8, null, 0, null, Activation.TANH, false, hs, 0, 2,
+                        cs, 0, 2, null, 0, 2, null, 0, dg, 0, 8, dg, 4), "dh0 overlaps dg");
+            }
             c.close();
             rejects(() -> b.gemm(false, false, 4, 6, 5, a, 0, 5, w, 0, 6, null, false, c, 0, 6), "closed");
         }

@@ -5,26 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.lrn4j.TestData;
 import org.lrn4j.backend.Backend;
 import org.lrn4j.tensor.DType;
 import org.lrn4j.tensor.Tensor;
 
-/** Feeding a sequence in chunks of 1, 3 and 17 steps, state carried, equals feeding it whole: exactly. */
+/** Feeding a sequence in chunks of 1, 3 and 17 steps, state carried, equals feeding it whole: exactly (LRN and oLRN). */
 class LrnStreamingTest {
     private static final int T = 40;
     private static final int B = 3;
     private static final int D = 7;
     private static final int H = 9;
 
-    @ParameterizedTest
-    @ValueSource(strings = {"java", "native", "cuda"})
-    void chunksGiveTheWholeSequenceResult(String name) {
+    @ParameterizedTest(name = "{0}, output gate {1}")
+    @CsvSource({"java, false", "native, false", "cuda, false", "java, true", "native, true", "cuda, true"})
+    void chunksGiveTheWholeSequenceResult(String name, boolean outputGate) {
         Backend backend = TestData.backendOrSkip(name);
         SplittableRandom rng = new SplittableRandom(3);
         try (Lrn lrn = Lrn.builder().backend(backend).inputSize(D).hiddenSize(H).layers(2).layerNorm(true)
-                .seed(5).build();
+                .outputGate(outputGate).seed(5).build();
              Tensor xHost = TestData.random(rng, DType.FLOAT32, -1, 1, T, B, D);
              Tensor h0Host = TestData.random(rng, DType.FLOAT32, -1, 1, 2, B, H);
              Tensor x = backend.copyOf(xHost);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.lrn4j.TestData;
 import org.lrn4j.backend.Backend;
 import org.lrn4j.tensor.DType;
@@ -16,6 +16,7 @@ import org.lrn4j.tensor.Tensor;
  * A padded batch gives each sequence exactly what it gets alone at its own length: the reverse direction
  * starts at the sequence's last token (not at the padding), stacked layers see the same inputs, and the
  * final states are those after the last token. Forward outputs at the padding repeat the carried state.
+ * LRN and oLRN.
  */
 class LrnVariableLengthTest {
     private static final int T = 9;
@@ -23,15 +24,15 @@ class LrnVariableLengthTest {
     private static final int H = 6;
     private static final int[] LENGTHS = {9, 4, 1, 7};
 
-    @ParameterizedTest
-    @ValueSource(strings = {"java", "native", "cuda"})
-    void paddedBatchMatchesEachSequenceAlone(String name) {
+    @ParameterizedTest(name = "{0}, output gate {1}")
+    @CsvSource({"java, false", "native, false", "cuda, false", "java, true", "native, true", "cuda, true"})
+    void paddedBatchMatchesEachSequenceAlone(String name, boolean outputGate) {
         Backend backend = TestData.backendOrSkip(name);
         int batch = LENGTHS.length;
         int out = 2 * H;
         SplittableRandom rng = new SplittableRandom(12);
         try (Lrn lrn = Lrn.builder().backend(backend).inputSize(D).hiddenSize(H).layers(2).bidirectional(true)
-                .layerNorm(true).seed(4).build();
+                .layerNorm(true).outputGate(outputGate).seed(4).build();
              Tensor xHost = TestData.random(rng, DType.FLOAT32, -1, 1, T, batch, D);
              Tensor x = backend.copyOf(xHost);
              Lrn.Result padded = lrn.forward(x, LENGTHS, null)) {

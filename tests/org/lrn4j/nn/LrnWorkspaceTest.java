@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lrn4j.TestData;
 import org.lrn4j.backend.Backend;
@@ -32,9 +33,9 @@ class LrnWorkspaceTest {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"java", "native", "cuda"})
-    void reusedStorageNeverLeaksIntoResults(String name) {
+    @ParameterizedTest(name = "{0}, output gate {1}")
+    @CsvSource({"java, false", "native, false", "cuda, false", "java, true", "native, true", "cuda, true"})
+    void reusedStorageNeverLeaksIntoResults(String name, boolean outputGate) {
         Backend backend = TestData.backendOrSkip(name);
         SplittableRandom rng = new SplittableRandom(31);
         try (Tensor x1 = TestData.random(rng, DType.FLOAT32, -3, 3, 6, 3, 7);
@@ -42,10 +43,10 @@ class LrnWorkspaceTest {
              Tensor x2 = TestData.random(rng, DType.FLOAT32, -1, 1, 6, 3, 7);
              Tensor dy2 = TestData.random(rng, DType.FLOAT32, -1, 1, 6, 3, 10)) {
             float[][] fresh;
-            try (Lrn lrn = build(backend)) {
+            try (Lrn lrn = build(backend, outputGate)) {
                 fresh = step(lrn, backend, x2, dy2);
             }
-            try (Lrn lrn = build(backend)) {
+            try (Lrn lrn = build(backend, outputGate)) {
                 step(lrn, backend, x1, dy1);
                 float[][] reused = step(lrn, backend, x2, dy2);
                 for (int i = 0; i < fresh.length; i++) {
@@ -55,16 +56,16 @@ class LrnWorkspaceTest {
         }
     }
 
-    private static Lrn build(Backend backend) {
+    private static Lrn build(Backend backend, boolean outputGate) {
         return Lrn.builder().backend(backend).inputSize(7).hiddenSize(5).layers(2).bidirectional(true)
-                .layerNorm(true).seed(2).build();
+                .layerNorm(true).outputGate(outputGate).seed(2).build();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"java", "native"})
     void handlesOfAClosedResultAreClosed(String name) {
         Backend backend = TestData.backendOrSkip(name);
-        try (Lrn lrn = build(backend);
+        try (Lrn lrn = build(backend, false);
              Tensor x = backend.allocate(DType.FLOAT32, 4, 3, 7)) {
             Lrn.Result r = lrn.forward(x, null, null);
             Tensor out = r.output();
@@ -78,9 +79,9 @@ class LrnWorkspaceTest {
         }
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"java", "native", "cuda"})
-    void reusedResultAndGradientsEqualFreshOnes(String name) {
+    @ParameterizedTest(name = "{0}, output gate {1}")
+    @CsvSource({"java, false", "native, false", "cuda, false", "java, true", "native, true", "cuda, true"})
+    void reusedResultAndGradientsEqualFreshOnes(String name, boolean outputGate) {
         Backend backend = TestData.backendOrSkip(name);
         SplittableRandom rng = new SplittableRandom(37);
         try (Tensor x1 = backend.copyOf(TestData.random(rng, DType.FLOAT32, -3, 3, 6, 3, 7));
@@ -88,14 +89,14 @@ class LrnWorkspaceTest {
              Tensor x2 = backend.copyOf(TestData.random(rng, DType.FLOAT32, -1, 1, 6, 3, 7));
              Tensor dy2 = backend.copyOf(TestData.random(rng, DType.FLOAT32, -1, 1, 6, 3, 10))) {
             float[][] fresh;
-            try (Lrn lrn = build(backend);
+            try (Lrn lrn = build(backend, outputGate);
                  Lrn.Result r = lrn.forward(x2, null, null);
                  Lrn.Gradients g = lrn.backward(r, dy2, null)) {
                 fresh = new float[][] {r.output().toFloatArray(), r.finalState().toFloatArray(),
                     g.input().toFloatArray(), g.initialState().toFloatArray(),
                     lrn.parameters().get(0).grad().toFloatArray()};
             }
-            try (Lrn lrn = build(backend);
+            try (Lrn lrn = build(backend, outputGate);
                  Lrn.Result r = lrn.forward(x1, LENGTHS, null);
                  Lrn.Gradients g = lrn.backward(r, dy1, r.finalState())) {
                 lrn.zeroGrad();
@@ -116,8 +117,8 @@ class LrnWorkspaceTest {
     @ValueSource(strings = {"java", "native"})
     void reuseIsCheckedBeforeAnyKernelRuns(String name) {
         Backend backend = TestData.backendOrSkip(name);
-        try (Lrn lrn = build(backend);
-             Lrn other = build(backend);
+        try (Lrn lrn = build(backend, false);
+             Lrn other = build(backend, false);
              Tensor x = backend.allocate(DType.FLOAT32, 4, 3, 7);
              Tensor longer = backend.allocate(DType.FLOAT32, 5, 3, 7);
              Tensor dy = backend.allocate(DType.FLOAT32, 4, 3, 10);
@@ -143,9 +144,9 @@ class LrnWorkspaceTest {
      * A steady-state training step on reused results allocates nothing on the Java heap (calling thread).
      * Native backend only: the Java backend's kernels allocate small per-call objects (buffer views, tasks).
      */
-    @ParameterizedTest
-    @ValueSource(strings = {"native"})
-    void steadyStateStepAllocatesNothing(String name) {
+    @ParameterizedTest(name = "{0}, output gate {1}")
+    @CsvSource({"native, false", "native, true"})
+    void steadyStateStepAllocatesNothing(String name, boolean outputGate) {
         Backend backend = TestData.backendOrSkip(name);
         java.lang.management.ThreadMXBean bean = java.lang.management.ManagementFactory.getThreadMXBean();
         if (!(bean instanceof com.sun.management.ThreadMXBean threads) || !threads.isThreadAllocatedMemorySupported()) {
@@ -154,7 +155,7 @@ class LrnWorkspaceTest {
         }
         SplittableRandom rng = new SplittableRandom(41);
         int[] lengths = {6, 2, 5};
-        try (Lrn lrn = build(backend);
+        try (Lrn lrn = build(backend, outputGate);
              Tensor x = TestData.random(rng, DType.FLOAT32, -1, 1, 6, 3, 7);
              Tensor dy = TestData.random(rng, DType.FLOAT32, -1, 1, 6, 3, 10);
              Lrn.Result r = lrn.forward(x, lengths, null);

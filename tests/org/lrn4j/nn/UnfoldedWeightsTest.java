@@ -2,6 +2,7 @@ package org.lrn4j.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 
@@ -72,6 +73,17 @@ class UnfoldedWeightsTest {
              Tensor x = Tensor.host(DType.FLOAT32, 3, 1, 2);
              Lrn.Result r = lrn.forward(x, null, null)) {
             assertThrows(IllegalStateException.class, () -> lrn.unfoldedWeights(r, 0, 0));
+        }
+    }
+
+    @Test
+    void notForTheOutputGate() {
+        try (Lrn olrn = Lrn.builder().backend(JavaBackend.INSTANCE).inputSize(2).hiddenSize(2)
+                .activation(Activation.IDENTITY).outputGate(true).build();
+             Tensor x = Tensor.host(DType.FLOAT32, 3, 1, 2);
+             Lrn.Result r = olrn.forward(x, null, null)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> olrn.unfoldedWeights(r, 0, 0));
+            assertTrue(e.getMessage().contains("only for plain LRN"), e.getMessage());
         }
     }
 }

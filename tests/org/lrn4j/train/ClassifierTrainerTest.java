@@ -17,7 +17,7 @@ import org.lrn4j.data.GeneratedClassification;
 import org.lrn4j.train.checkpoint.Checkpoint;
 import org.lrn4j.train.checkpoint.CheckpointStore;
 
-/** A bidirectional LRN classifier learns the generated task; an interrupted run resumes exactly. */
+/** A bidirectional LRN classifier learns the generated task; an interrupted run resumes exactly; an oLRN classifier learns. */
 class ClassifierTrainerTest {
     private static final ClassificationSet DATA = GeneratedClassification.set(3,
             new GeneratedClassification.Sizes(2, 800, 200, 200, 2, 4));
@@ -31,6 +31,21 @@ class ClassifierTrainerTest {
     }
 
     private static final class Crash extends RuntimeException {
+    }
+
+    /**
+     * A bidirectional two-layer oLRN classifier with layer norm learns the task; its test accuracy is measured
+     * with the best weights read back from their checkpoint.
+     */
+    @Test
+    void olrnClassifierLearns(@TempDir Path dir) throws IOException {
+        Backend backend = TestData.backendOrSkip("native");
+        ModelSpec olrn = new ModelSpec("classify", "olrn", DATA.vocabulary().size(), 16, 16, 2, true, true, "tanh", 2, 5);
+        TrainConfig twoEpochs = new TrainConfig("adam", 0.02, 0, 0, 1.0, 32, 1, 2, 5, 0.5, 1, 1e-4, 10, 0);
+        ClassifierTrainer.Summary s = new ClassifierTrainer(backend, DATA, olrn, twoEpochs, new CheckpointStore(dir), 7)
+                .run(new ClassifierTrainer.Listener() { });
+        assertTrue(s.best() != null, "a best checkpoint");
+        assertTrue(s.testAccuracy() > 0.75, "test accuracy " + s.testAccuracy());
     }
 
     @Test

@@ -20,13 +20,13 @@ import org.lrn4j.train.checkpoint.CheckpointStore;
 /**
  * Training on a small generated corpus: perplexity falls well below the unigram level, and a run
  * interrupted mid-epoch and resumed from its checkpoint ends with exactly the weights of an uninterrupted
- * run.
+ * run (LRN and oLRN: every parameter goes through a checkpoint and back).
  */
 class LanguageModelTrainerTest {
     private static final LanguageModelCorpus CORPUS = GeneratedLanguage.corpus(5, new GeneratedLanguage.Sizes(6000, 800, 800));
 
-    private static ModelSpec spec() {
-        return new ModelSpec("lm", "lrn", CORPUS.vocabulary().size(), 16, 24, 1, false, false, "tanh", 0, 3, 0.2);
+    private static ModelSpec spec(String cell) {
+        return new ModelSpec("lm", cell, CORPUS.vocabulary().size(), 16, 24, 1, false, false, "tanh", 0, 3, 0.2);
     }
 
     private static TrainConfig config(int epochs) {
@@ -37,11 +37,12 @@ class LanguageModelTrainerTest {
     private static final class Crash extends RuntimeException {
     }
 
-    @Test
-    void learnsAndResumesExactly(@TempDir Path dir) throws IOException {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"lrn", "olrn"})
+    void learnsAndResumesExactly(String cell, @TempDir Path dir) throws IOException {
         Backend backend = TestData.backendOrSkip("native");
         Path straight = dir.resolve("straight");
-        LanguageModelTrainer.Summary a = new LanguageModelTrainer(backend, CORPUS, spec(), config(2),
+        LanguageModelTrainer.Summary a = new LanguageModelTrainer(backend, CORPUS, spec(cell), config(2),
                 new CheckpointStore(straight)).run(new LanguageModelTrainer.Listener() { });
         assertEquals(2, a.epochs());
         assertTrue(a.curve().get(1).validPerplexity() < 0.6 * CORPUS.vocabulary().size(),
@@ -59,10 +60,10 @@ class LanguageModelTrainerTest {
                 }
             }
         };
-        assertThrows(Crash.class, () -> new LanguageModelTrainer(backend, CORPUS, spec(), config(2),
+        assertThrows(Crash.class, () -> new LanguageModelTrainer(backend, CORPUS, spec(cell), config(2),
                 new CheckpointStore(resumed)).run(crashing));
         int[] resumedAt = new int[2];
-        LanguageModelTrainer.Summary b = new LanguageModelTrainer(backend, CORPUS, spec(), config(2),
+        LanguageModelTrainer.Summary b = new LanguageModelTrainer(backend, CORPUS, spec(cell), config(2),
                 new CheckpointStore(resumed)).run(new LanguageModelTrainer.Listener() {
                     @Override
                     public void resumed(Path checkpoint, int epoch, int batch) {
@@ -85,7 +86,7 @@ class LanguageModelTrainerTest {
 
     /** Every cell trains through the same path (the recipe the Brown campaign uses), a little. */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"lstm", "gru", "atr", "sru"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"olrn", "lstm", "gru", "atr", "sru"})
     void everyCellTrains(String cell, @TempDir Path dir) throws IOException {
         Backend backend = TestData.backendOrSkip("native");
         ModelSpec spec = new ModelSpec("lm", cell, CORPUS.vocabulary().size(), 16, 16, 1, false, false, "tanh", 0, 3);
@@ -99,7 +100,7 @@ class LanguageModelTrainerTest {
     void aDifferentModelInTheSameDirectoryIsRefused(@TempDir Path dir) throws IOException {
         Backend backend = TestData.backendOrSkip("java");
         TrainConfig one = new TrainConfig("sgd", 0.5, 0.9, 0, 1.0, 4, 20, 1, 0, 0.5, 1, 0, 10, 0);
-        new LanguageModelTrainer(backend, CORPUS, spec(), one, new CheckpointStore(dir)).run(new LanguageModelTrainer.Listener() { });
+        new LanguageModelTrainer(backend, CORPUS, spec("lrn"), one, new CheckpointStore(dir)).run(new LanguageModelTrainer.Listener() { });
         ModelSpec other = new ModelSpec("lm", "lrn", CORPUS.vocabulary().size(), 16, 32, 1, false, false, "tanh", 0, 3);
         assertThrows(IllegalArgumentException.class,
                 () -> new LanguageModelTrainer(backend, CORPUS, other, one, new CheckpointStore(dir)).run(new LanguageModelTrainer.Listener() { }));
