@@ -24,6 +24,9 @@ namespace {
 
 // Multiply-adds of the recurrent products per thread below which another thread does not pay.
 constexpr int64_t kMinFmaPerThread = int64_t{1} << 22;
+// Rows per recurrent GEMM call: up to this many, the GEMM reads its operands in place (its small-M path)
+// instead of packing all of U at every step.
+constexpr int64_t kGemmRows = 16;
 
 struct KernelSet {
   decltype(&ref::gemm) gemm;
@@ -71,7 +74,10 @@ void cell_sequence_forward(bool avx2, int cell, int64_t t_len, int64_t batch, in
       const float* cp = !lstm ? nullptr : prev < 0 ? (c0 ? c0 + b0 * ldc0 : nullptr) : c + (prev * batch + b0) * ldc;
       const int64_t ldcp = prev < 0 ? ldc0 : ldc;
       if (hp) {
-        k.gemm(0, 0, rows, width, hidden, hp, ldhp, u, ldu, nullptr, 0, gh + at * ldgh, ldgh, 1);
+        for (int64_t r = 0; r < rows; r += kGemmRows) {
+          k.gemm(0, 0, std::min(kGemmRows, rows - r), width, hidden, hp + r * ldhp, ldhp, u, ldu, nullptr, 0,
+                 gh + (at + r) * ldgh, ldgh, 1);
+        }
       } else {
         for (int64_t r = 0; r < rows; ++r) std::memset(gh + (at + r) * ldgh, 0, sizeof(float) * width);
       }
@@ -123,7 +129,10 @@ void cell_sequence_backward(bool avx2, int cell, int64_t t_len, int64_t batch, i
                       ldcp, lstm ? c + at * ldc : nullptr, ldc, dh_out ? dh_out + at * lddo : nullptr, lddo, dhb,
                       lddh, dcb, lddc, dgx + at * lddgx, lddgx, lstm ? nullptr : dgh + at * lddgh, lddgh, 1);
       if (ut) {
-        k.gemm(0, 0, rows, hidden, width, dr, lddr, ut.get(), hidden, nullptr, 1, dhb, lddh, 1);
+        for (int64_t r = 0; r < rows; r += kGemmRows) {
+          k.gemm(0, 0, std::min(kGemmRows, rows - r), hidden, width, dr + r * lddr, lddr, ut.get(), hidden, nullptr, 1,
+                 dhb + r * lddh, lddh, 1);
+        }
       } else {
         k.gemm(0, 1, rows, hidden, width, dr, lddr, u, ldu, nullptr, 1, dhb, lddh, 1);
       }
