@@ -47,6 +47,22 @@ int threads_for_sequences(int64_t t_len, int64_t batch, int64_t width, int64_t h
                                                                threads)));
 }
 
+// The state before processing position s, rows from sequence b0 on: the initial state (NULL for zeros)
+// first, then the outputs of the step processed before. c is NULL where the cell has none.
+struct Before {
+  const float* h;
+  int64_t ldh;
+  const float* c;
+  int64_t ldc;
+
+  static Before at(int64_t s, int64_t t_len, int64_t batch, int64_t b0, int reverse, const float* h0, int64_t ldh0,
+                   const float* c0, int64_t ldc0, const float* h, int64_t ldh, const float* c, int64_t ldc) {
+    if (s == 0) return {h0 ? h0 + b0 * ldh0 : nullptr, ldh0, c0 ? c0 + b0 * ldc0 : nullptr, ldc0};
+    const int64_t row = (reverse ? t_len - s : s - 1) * batch + b0;
+    return {h + row * ldh, ldh, c ? c + row * ldc : nullptr, ldc};
+  }
+};
+
 // First sequence of part `i` of `parts`.
 int64_t split(int64_t batch, int parts, int i) { return batch * i / parts; }
 
@@ -65,14 +81,13 @@ void cell_sequence_forward(bool avx2, int cell, int64_t t_len, int64_t batch, in
   for (int part = 0; part < parts; ++part) {
     const int64_t b0 = split(batch, parts, part), rows = split(batch, parts, part + 1) - b0;
     const int32_t* len = lengths ? lengths + b0 : nullptr;
-    int64_t prev = -1;  // the step processed before, or -1 before the first
     for (int64_t s = 0; s < t_len; ++s) {
       const int64_t t = reverse ? t_len - 1 - s : s;
       const int64_t at = t * batch + b0;
-      const float* hp = prev < 0 ? (h0 ? h0 + b0 * ldh0 : nullptr) : h + (prev * batch + b0) * ldh;
-      const int64_t ldhp = prev < 0 ? ldh0 : ldh;
-      const float* cp = !lstm ? nullptr : prev < 0 ? (c0 ? c0 + b0 * ldc0 : nullptr) : c + (prev * batch + b0) * ldc;
-      const int64_t ldcp = prev < 0 ? ldc0 : ldc;
+      const Before p = Before::at(s, t_len, batch, b0, reverse, h0, ldh0, lstm ? c0 : nullptr, ldc0, h, ldh,
+                                  lstm ? c : nullptr, ldc);
+      const float *hp = p.h, *cp = p.c;
+      const int64_t ldhp = p.ldh, ldcp = p.ldc;
       if (hp) {
         for (int64_t r = 0; r < rows; r += kGemmRows) {
           k.gemm(0, 0, std::min(kGemmRows, rows - r), width, hidden, hp + r * ldhp, ldhp, u, ldu, nullptr, 0,
@@ -84,7 +99,6 @@ void cell_sequence_forward(bool avx2, int cell, int64_t t_len, int64_t batch, in
       k.step_forward(cell, rows, hidden, t, len, gx + at * ldgx, ldgx, gh + at * ldgh, ldgh, bh, hp, ldhp, cp,
                      ldcp, h + at * ldh, ldh, lstm ? c + at * ldc : nullptr, ldc,
                      last && s == t_len - 1 ? last + b0 * ldlast : nullptr, ldlast, 1);
-      prev = t;
     }
   }
 }
@@ -117,12 +131,11 @@ void cell_sequence_backward(bool avx2, int cell, int64_t t_len, int64_t batch, i
     float* dcb = lstm ? dc + b0 * lddc : nullptr;
     for (int64_t s = t_len - 1; s >= 0; --s) {
       const int64_t t = reverse ? t_len - 1 - s : s;
-      const int64_t prev = s == 0 ? -1 : (reverse ? t_len - s : s - 1);
       const int64_t at = t * batch + b0;
-      const float* hp = prev < 0 ? (h0 ? h0 + b0 * ldh0 : nullptr) : h + (prev * batch + b0) * ldh;
-      const int64_t ldhp = prev < 0 ? ldh0 : ldh;
-      const float* cp = !lstm ? nullptr : prev < 0 ? (c0 ? c0 + b0 * ldc0 : nullptr) : c + (prev * batch + b0) * ldc;
-      const int64_t ldcp = prev < 0 ? ldc0 : ldc;
+      const Before p = Before::at(s, t_len, batch, b0, reverse, h0, ldh0, lstm ? c0 : nullptr, ldc0, h, ldh,
+                                  lstm ? c : nullptr, ldc);
+      const float *hp = p.h, *cp = p.c;
+      const int64_t ldhp = p.ldh, ldcp = p.ldc;
       float* dr = lstm ? dgx + at * lddgx : dgh + at * lddgh;
       const int64_t lddr = lstm ? lddgx : lddgh;
       k.step_backward(cell, rows, hidden, t, len, gx + at * ldgx, ldgx, gh + at * ldgh, ldgh, bh, hp, ldhp, cp,

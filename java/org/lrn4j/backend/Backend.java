@@ -973,26 +973,37 @@ public abstract class Backend {
         for (int s = 0; s < steps; s++) {
             int t = reverse ? steps - 1 - s : s;
             long at = (long) t * batch;
-            boolean first = s == 0;
-            long prev = first ? 0 : (long) (reverse ? steps - s : s - 1) * batch;
-            Tensor hp = first ? h0 : h;
-            long hpAt = first ? h0Offset : hOffset + prev * ldh;
-            int ldhp = first ? ldh0 : ldh;
-            Tensor cp = first ? c0 : c;
-            long cpAt = first ? c0Offset : cOffset + prev * ldc;
-            int ldcp = first ? ldc0 : ldc;
-            if (hp == null) {
+            StateBefore p = StateBefore.of(s, steps, batch, reverse, h0, h0Offset, ldh0, c0, c0Offset, ldc0, h,
+                    hOffset, ldh, c, cOffset, ldc);
+            if (p.h == null) {
                 // k = 0: gh becomes zeros (lrn4j_gemm's contract)
                 gemmImpl(false, false, batch, w, 0, gh, ghOffset + at * ldgh, 1, gh, ghOffset + at * ldgh, ldgh,
                         null, false, gh, ghOffset + at * ldgh, ldgh);
             } else {
-                gemmImpl(false, false, batch, w, hidden, hp, hpAt, ldhp, u, uOffset, ldu, null, false, gh,
+                gemmImpl(false, false, batch, w, hidden, p.h, p.hAt, p.ldh, u, uOffset, ldu, null, false, gh,
                         ghOffset + at * ldgh, ldgh);
             }
             cellStepForwardImpl(cell, batch, hidden, t, lengths, gx, gxOffset + at * ldgx, ldgx, gh,
-                    ghOffset + at * ldgh, ldgh, bh, bhOffset, hp, hpAt, ldhp, cp, cp == null ? 0 : cpAt, ldcp, h,
+                    ghOffset + at * ldgh, ldgh, bh, bhOffset, p.h, p.hAt, p.ldh, p.c, p.cAt, p.ldc, h,
                     hOffset + at * ldh, ldh, c, c == null ? 0 : cOffset + at * ldc, ldc,
                     s == steps - 1 ? last : null, lastOffset, ldLast);
+        }
+    }
+
+    /**
+     * Where the state before processing position s of a {@link #cellForward} walk lies: the initial state (h0,
+     * c0; null for zeros) for the first step, else the outputs of the step processed before. c is null for the
+     * cells without a cell state.
+     */
+    private record StateBefore(Tensor h, long hAt, int ldh, Tensor c, long cAt, int ldc) {
+        static StateBefore of(int s, int steps, int batch, boolean reverse, Tensor h0, long h0Offset, int ldh0,
+                              Tensor c0, long c0Offset, int ldc0, Tensor h, long hOffset, int ldh, Tensor c,
+                              long cOffset, int ldc) {
+            if (s == 0) {
+                return new StateBefore(h0, h0Offset, ldh0, c0, c0 == null ? 0 : c0Offset, ldc0);
+            }
+            long prev = (long) (reverse ? steps - s : s - 1) * batch;
+            return new StateBefore(h, hOffset + prev * ldh, ldh, c, c == null ? 0 : cOffset + prev * ldc, ldc);
         }
     }
 
@@ -1010,16 +1021,10 @@ public abstract class Backend {
         for (int s = steps - 1; s >= 0; s--) {
             int t = reverse ? steps - 1 - s : s;
             long at = (long) t * batch;
-            boolean first = s == 0;
-            long prev = first ? 0 : (long) (reverse ? steps - s : s - 1) * batch;
-            Tensor hp = first ? h0 : h;
-            long hpAt = first ? h0Offset : hOffset + prev * ldh;
-            int ldhp = first ? ldh0 : ldh;
-            Tensor cp = first ? c0 : c;
-            long cpAt = first ? c0Offset : cOffset + prev * ldc;
-            int ldcp = first ? ldc0 : ldc;
+            StateBefore p = StateBefore.of(s, steps, batch, reverse, h0, h0Offset, ldh0, c0, c0Offset, ldc0, h,
+                    hOffset, ldh, c, cOffset, ldc);
             cellStepBackwardImpl(cell, batch, hidden, t, lengths, gx, gxOffset + at * ldgx, ldgx, gh,
-                    ghOffset + at * ldgh, ldgh, bh, bhOffset, hp, hpAt, ldhp, cp, cp == null ? 0 : cpAt, ldcp, c,
+                    ghOffset + at * ldgh, ldgh, bh, bhOffset, p.h, p.hAt, p.ldh, p.c, p.cAt, p.ldc, c,
                     c == null ? 0 : cOffset + at * ldc, ldc, dhOut, dhOut == null ? 0 : dhOutOffset + at * lddo, lddo,
                     dh, dhOffset, lddh, dc, dcOffset, lddc, dgx, dgxOffset + at * lddgx, lddgx, dgh,
                     dgh == null ? 0 : dghOffset + at * lddgh, lddgh);
