@@ -112,6 +112,21 @@ LRN4J_KERNEL_SET_DECLARATIONS
 
 #undef LRN4J_KERNEL_SET_DECLARATIONS
 
+// The whole recurrence of one direction of an LSTM, GRU or ATR layer (lrn4j_cell_forward/backward), on
+// the GEMM and step kernels of the AVX2 set when `avx2`, else of the reference set (cell_sequence.cpp).
+void cell_sequence_forward(bool avx2, int cell, int64_t t_len, int64_t batch, int64_t hidden,
+                           const int32_t* lengths, int reverse, const float* gx, int64_t ldgx, const float* u,
+                           int64_t ldu, const float* bh, const float* h0, int64_t ldh0, const float* c0,
+                           int64_t ldc0, float* gh, int64_t ldgh, float* h, int64_t ldh, float* c, int64_t ldc,
+                           float* last, int64_t ldlast, int threads);
+void cell_sequence_backward(bool avx2, int cell, int64_t t_len, int64_t batch, int64_t hidden,
+                            const int32_t* lengths, int reverse, const float* gx, int64_t ldgx, const float* gh,
+                            int64_t ldgh, const float* u, int64_t ldu, const float* bh, const float* h0,
+                            int64_t ldh0, const float* c0, int64_t ldc0, const float* h, int64_t ldh,
+                            const float* c, int64_t ldc, const float* dh_out, int64_t lddo, float* dh,
+                            int64_t lddh, float* dc, int64_t lddc, float* dgx, int64_t lddgx, float* dgh,
+                            int64_t lddgh, int threads);
+
 }  // namespace lrn4j
 
 #endif

@@ -172,6 +172,49 @@ void lrn4j_cell_step_backward(int cell, int64_t batch, int64_t hidden, int64_t t
                               float* dh, int64_t lddh, float* dc, int64_t lddc,
                               float* dgx, int64_t lddgx, float* dgh, int64_t lddgh);
 
+/*
+ * The whole recurrence of one direction of an LSTM, GRU or ATR layer over T steps: per step s (processed
+ * in order; step t = s, or T-1-s when reverse), gh_t = h_prev.U (lrn4j_gemm), then
+ * lrn4j_cell_step_forward, with h_prev = h0 for the first step and the output h of the step processed
+ * before it after that (c_prev likewise from c0 and c). One call instead of 2T: the sequences are split
+ * among the threads once, and each thread walks all the steps of its own sequences (a sequence's steps
+ * depend only on itself), so there is no synchronisation per step. Results are those of the 2T calls,
+ * bit for bit, for any thread count.
+ *   cell, lengths, bh: as in lrn4j_cell_step_forward. t_len, batch, hidden: T, B, H (all >= 1).
+ *   gx, ldgx: [T, B, G*H], row (t, b) at gx + (t*B + b)*ldgx.
+ *   u, ldu: [H, G*H] with row stride ldu (>= G*H): the recurrent weights.
+ *   h0, ldh0 / c0, ldc0: [B, H], the initial state, or NULL for zeros (c0: LSTM only).
+ *   gh, ldgh: output [T, B, G*H], h_prev.U of every step (zeros where h_prev is the NULL h0).
+ *   h, ldh / c, ldc: outputs [T, B, H], the state after every step (c: LSTM only, else ignored).
+ *   last, ldlast: NULL, or [B, S] that receives the state after the last step processed (as in
+ *     lrn4j_cell_step_forward).
+ * Outputs do not overlap inputs or each other.
+ */
+void lrn4j_cell_forward(int cell, int64_t t_len, int64_t batch, int64_t hidden, const int32_t* lengths,
+                        int reverse, const float* gx, int64_t ldgx, const float* u, int64_t ldu,
+                        const float* bh, const float* h0, int64_t ldh0, const float* c0, int64_t ldc0,
+                        float* gh, int64_t ldgh, float* h, int64_t ldh, float* c, int64_t ldc,
+                        float* last, int64_t ldlast);
+
+/*
+ * Backward of lrn4j_cell_forward, walking the steps in the opposite order: per step,
+ * lrn4j_cell_step_backward, then dh += dR.U^T (dR = dgh, or dgx for the LSTM). Like the forward call, one
+ * call with the sequences split among the threads, bit for bit the result of the 2T calls.
+ *   cell .. c0, ldc0: as given to the forward call; gh, h, c: as it produced them.
+ *   dh_out, lddo: [T, B, H], the gradient w.r.t. h from outside the recurrence, or NULL.
+ *   dh, lddh / dc, lddc: [B, H], in place: in, the gradient w.r.t. the state after the last step
+ *     processed (dc: LSTM only); out, the gradient w.r.t. h0 (and c0).
+ *   dgx, lddgx / dgh, lddgh: outputs [T, B, G*H] (dgh: not written for the LSTM, may be NULL), as in
+ *     lrn4j_cell_step_backward.
+ * Apart from dh and dc, outputs do not overlap inputs or each other.
+ */
+void lrn4j_cell_backward(int cell, int64_t t_len, int64_t batch, int64_t hidden, const int32_t* lengths,
+                         int reverse, const float* gx, int64_t ldgx, const float* gh, int64_t ldgh,
+                         const float* u, int64_t ldu, const float* bh, const float* h0, int64_t ldh0,
+                         const float* c0, int64_t ldc0, const float* h, int64_t ldh, const float* c, int64_t ldc,
+                         const float* dh_out, int64_t lddo, float* dh, int64_t lddh, float* dc, int64_t lddc,
+                         float* dgx, int64_t lddgx, float* dgh, int64_t lddgh);
+
 /* ---- SRU scan ------------------------------------------------------------------------------------- */
 
 /*

@@ -777,6 +777,103 @@ void check_cell_steps(Checker& ck) {
   }
 }
 
+// lrn4j_cell_forward/backward against the 2T calls they stand for (lrn4j_gemm and the step kernels, the
+// recurrent gradient through the transposed GEMM), on the kernel set in use: bit for bit, padding
+// untouched. Large cases split the sequences among the threads, unevenly (B = 33).
+void check_cell_sequence(Checker& ck, int cell, int64_t T, int64_t B, int64_t H, int64_t pad, bool reverse,
+                         bool with_h0, bool ragged) {
+  const bool lstm = cell == LRN4J_CELL_LSTM;
+  const int64_t W = cell_planes(cell) * H, S = lstm ? 2 * H : H;
+  const std::string tag = fmt("isa=%d cell=%d T=%lld B=%lld H=%lld pad=%lld rev=%d h0=%d ragged=%d", lrn4j_isa(),
+                              cell, (long long)T, (long long)B, (long long)H, (long long)pad, reverse, with_h0, ragged);
+  const Mat gx = Mat::random(T * B, W, W + pad, -2.0f, 2.0f), u = Mat::random(H, W, W + 2 * pad, -0.3f, 0.3f);
+  const Mat h0 = Mat::random(B, H, H + pad), c0 = Mat::random(B, H, H + 3 * pad);
+  const auto bh = harness::random_vec(H, rng);
+  std::vector<int32_t> len(B);
+  for (int64_t b = 0; b < B; ++b) len[b] = static_cast<int32_t>(1 + (b * 7) % T);
+  const int32_t* lenp = ragged ? len.data() : nullptr;
+  const float* h0p = with_h0 ? h0.data() : nullptr;
+  const float* c0p = with_h0 && lstm ? c0.data() : nullptr;
+  const float* bhp = lstm ? nullptr : bh.data();
+  auto step_at = [&](int64_t s) { return reverse ? T - 1 - s : s; };
+
+  struct Fwd {
+    Mat gh, h, c, last;
+  };
+  const Fwd f0{Mat::poisoned(T * B, W, W + pad), Mat::poisoned(T * B, H, H + 2 * pad),
+               Mat::poisoned(T * B, H, H + pad), Mat::poisoned(B, S, S + pad)};
+  Fwd fseq = f0, floop = f0;
+  lrn4j_cell_forward(cell, T, B, H, lenp, reverse, gx.data(), gx.ld, u.data(), u.ld, bhp, h0p, h0.ld, c0p, c0.ld,
+                     fseq.gh.data(), fseq.gh.ld, fseq.h.data(), fseq.h.ld, lstm ? fseq.c.data() : nullptr, fseq.c.ld,
+                     fseq.last.data(), fseq.last.ld);
+  for (int64_t s = 0; s < T; ++s) {
+    const int64_t t = step_at(s), at = t * B, prev = s == 0 ? -1 : step_at(s - 1) * B;
+    const float* hp = prev < 0 ? h0p : floop.h.data() + prev * floop.h.ld;
+    const float* cp = prev < 0 ? c0p : lstm ? floop.c.data() + prev * floop.c.ld : nullptr;
+    const int64_t ldhp = prev < 0 ? h0.ld : floop.h.ld, ldcp = prev < 0 ? c0.ld : floop.c.ld;
+    lrn4j_gemm(0, 0, B, W, hp ? H : 0, hp, ldhp, u.data(), u.ld, nullptr, 0, floop.gh.data() + at * floop.gh.ld,
+               floop.gh.ld);
+    lrn4j_cell_step_forward(cell, B, H, t, lenp, gx.data() + at * gx.ld, gx.ld, floop.gh.data() + at * floop.gh.ld,
+                            floop.gh.ld, bhp, hp, ldhp, cp, ldcp, floop.h.data() + at * floop.h.ld, floop.h.ld,
+                            lstm ? floop.c.data() + at * floop.c.ld : nullptr, floop.c.ld,
+                            s == T - 1 ? floop.last.data() : nullptr, floop.last.ld);
+  }
+  compare(ck, "cell sequence gh " + tag, fseq.gh, floop.gh, 0, 0);
+  compare(ck, "cell sequence h " + tag, fseq.h, floop.h, 0, 0);
+  if (lstm) compare(ck, "cell sequence c " + tag, fseq.c, floop.c, 0, 0);
+  compare(ck, "cell sequence last " + tag, fseq.last, floop.last, 0, 0);
+
+  const Mat dout = Mat::random(T * B, H, H + pad);
+  struct Bwd {
+    Mat dh, dc, dgx, dgh;
+  };
+  const Bwd b0{Mat::random(B, H, H + 2 * pad), Mat::random(B, H, H + pad), Mat::poisoned(T * B, W, W + pad),
+               Mat::poisoned(T * B, W, W + 3 * pad)};
+  Bwd bseq = b0, bloop = b0;
+  const Fwd& f = floop;
+  lrn4j_cell_backward(cell, T, B, H, lenp, reverse, gx.data(), gx.ld, f.gh.data(), f.gh.ld, u.data(), u.ld, bhp, h0p,
+                      h0.ld, c0p, c0.ld, f.h.data(), f.h.ld, lstm ? f.c.data() : nullptr, f.c.ld, dout.data(), dout.ld,
+                      bseq.dh.data(), bseq.dh.ld, lstm ? bseq.dc.data() : nullptr, bseq.dc.ld, bseq.dgx.data(),
+                      bseq.dgx.ld, lstm ? nullptr : bseq.dgh.data(), bseq.dgh.ld);
+  for (int64_t s = T - 1; s >= 0; --s) {
+    const int64_t t = step_at(s), at = t * B, prev = s == 0 ? -1 : step_at(s - 1) * B;
+    const float* hp = prev < 0 ? h0p : f.h.data() + prev * f.h.ld;
+    const float* cp = prev < 0 ? c0p : lstm ? f.c.data() + prev * f.c.ld : nullptr;
+    const int64_t ldhp = prev < 0 ? h0.ld : f.h.ld, ldcp = prev < 0 ? c0.ld : f.c.ld;
+    float* dgx = bloop.dgx.data() + at * bloop.dgx.ld;
+    float* dgh = lstm ? nullptr : bloop.dgh.data() + at * bloop.dgh.ld;
+    lrn4j_cell_step_backward(cell, B, H, t, lenp, gx.data() + at * gx.ld, gx.ld, f.gh.data() + at * f.gh.ld, f.gh.ld,
+                             bhp, hp, ldhp, cp, ldcp, lstm ? f.c.data() + at * f.c.ld : nullptr, f.c.ld,
+                             dout.data() + at * dout.ld, dout.ld, bloop.dh.data(), bloop.dh.ld,
+                             lstm ? bloop.dc.data() : nullptr, bloop.dc.ld, dgx, bloop.dgx.ld, dgh, bloop.dgh.ld);
+    lrn4j_gemm(0, 1, B, H, W, lstm ? dgx : dgh, lstm ? bloop.dgx.ld : bloop.dgh.ld, u.data(), u.ld, nullptr, 1,
+               bloop.dh.data(), bloop.dh.ld);
+  }
+  compare(ck, "cell sequence dh " + tag, bseq.dh, bloop.dh, 0, 0);
+  if (lstm) compare(ck, "cell sequence dc " + tag, bseq.dc, bloop.dc, 0, 0);
+  compare(ck, "cell sequence dgx " + tag, bseq.dgx, bloop.dgx, 0, 0);
+  if (!lstm) compare(ck, "cell sequence dgh " + tag, bseq.dgh, bloop.dgh, 0, 0);
+}
+
+void check_cell_sequences(Checker& ck) {
+  const int saved_isa = lrn4j_isa();
+  int config = 0;
+  for (int isa : {LRN4J_ISA_SCALAR, LRN4J_ISA_AVX2}) {
+    lrn4j_set_isa(isa);
+    for (int cell : {LRN4J_CELL_LSTM, LRN4J_CELL_GRU, LRN4J_CELL_ATR}) {
+      const int64_t shapes[][3] = {{1, 1, 1}, {4, 3, 13}, {7, 5, 9}, {11, 33, 160}};
+      for (const auto& sh : shapes) {
+        for (int variant = 0; variant < 4; ++variant) {
+          const int c = config++;
+          check_cell_sequence(ck, cell, sh[0], sh[1], sh[2], (c % 3) * 2, variant % 2 == 1, variant / 2 == 0,
+                              c % 3 != 1);
+        }
+      }
+    }
+  }
+  lrn4j_set_isa(saved_isa);
+}
+
 struct SruCase {
   int64_t T, B, H, k, pad;
   int act;
@@ -993,6 +1090,34 @@ void check_determinism(Checker& ck) {
     });
   }
 
+  for (int cell : {LRN4J_CELL_LSTM, LRN4J_CELL_GRU, LRN4J_CELL_ATR}) {
+    // A whole cell recurrence, whose sequences split among the threads.
+    const bool lstm = cell == LRN4J_CELL_LSTM;
+    const int64_t W = cell_planes(cell) * H;
+    const Mat gx = Mat::random(T * B, W, W, -2.0f, 2.0f), u = Mat::random(H, W, W, -0.3f, 0.3f);
+    const auto bh = harness::random_vec(H, rng);
+    const float* bhp = lstm ? nullptr : bh.data();
+    const size_t fwd = T * B * (W + 2 * H), n = fwd + 2 * B * H + 2 * T * B * W;
+    check_threads_bitwise(ck, fmt("cell %d sequence", cell), n, [&] {
+      auto out = harness::poisoned(n);
+      float* gh = out.data();
+      float* hh = gh + T * B * W;
+      float* cc = hh + T * B * H;
+      float* dh = out.data() + fwd;
+      float* dc = dh + B * H;
+      float* dgx = dc + B * H;
+      float* dgh = dgx + T * B * W;
+      lrn4j_cell_forward(cell, T, B, H, len.data(), 0, gx.data(), W, u.data(), W, bhp, h0.data(), H,
+                         lstm ? h0.data() : nullptr, H, gh, W, hh, H, lstm ? cc : nullptr, H, nullptr, 0);
+      std::copy(h0.begin(), h0.end(), dh);
+      std::copy(h0.begin(), h0.end(), dc);
+      lrn4j_cell_backward(cell, T, B, H, len.data(), 0, gx.data(), W, gh, W, u.data(), W, bhp, h0.data(), H,
+                          lstm ? h0.data() : nullptr, H, hh, H, lstm ? cc : nullptr, H, dhs.data(), H, dh, H,
+                          lstm ? dc : nullptr, H, dgx, W, lstm ? nullptr : dgh, W);
+      return out;
+    });
+  }
+
   {
     // oLRN scan: chunks of 64 units, sequences of several lengths.
     const Mat g4 = Mat::random(T * B, 4 * H, 4 * H, -2.0f, 2.0f);
@@ -1083,6 +1208,7 @@ int main() {
   check_scans(ck, false);
   check_scans(ck, true);
   check_cell_steps(ck);
+  check_cell_sequences(ck);
   check_srus(ck);
   check_layer_norms(ck);
   check_softmax_xent(ck);

@@ -510,6 +510,138 @@ public abstract class Backend {
                 lddo, dh, dhOffset, lddh, dc, dcOffset, lddc, dgx, dgxOffset, lddgx, dgh, dghOffset, lddgh);
     }
 
+    /**
+     * The whole recurrence of one direction of an LSTM, GRU or ATR layer (see lrn4j_cell_forward): per step
+     * s, in processing order (step t = s, or steps−1−s when reverse), {@code gh_t = h_prev·U} then
+     * {@link #cellStepForward}, with h_prev (c_prev) the initial state for the first step and the output of
+     * the step processed before after that. The same result as those 2·steps calls, in one call, so that a
+     * backend can run the time loop without returning to the JVM or waking its threads at every step.
+     * gx, gh: [steps, batch, G·hidden] (row (t, b) at offset + (t·batch + b)·ld); u: [hidden, G·hidden];
+     * bh: as in {@link #cellStepForward}; h0, c0 (nullable; c0 LSTM only): [batch, hidden]; outputs gh,
+     * h and (LSTM only) c [steps, batch, ·], and last (nullable) [batch, S] after the last step processed.
+     */
+    public final void cellForward(Cell cell, int steps, int batch, int hidden, Tensor lengths, boolean reverse,
+                                  Tensor gx, long gxOffset, int ldgx, Tensor u, long uOffset, int ldu,
+                                  Tensor bh, long bhOffset, Tensor h0, long h0Offset, int ldh0,
+                                  Tensor c0, long c0Offset, int ldc0, Tensor gh, long ghOffset, int ldgh,
+                                  Tensor h, long hOffset, int ldh, Tensor c, long cOffset, int ldc,
+                                  Tensor last, long lastOffset, int ldLast) {
+        DType dt = checkSequence(cell, steps, batch, hidden, lengths, gx, gxOffset, ldgx, u, uOffset, ldu, bh,
+                bhOffset, h0, h0Offset, ldh0, c0, c0Offset, ldc0);
+        long rows = (long) steps * batch;
+        long w = (long) cell.planes() * hidden;
+        lstmOnly(cell, "c", c);
+        View[] inputs = {new View("gx", gx, gxOffset, rows, w, ldgx), new View("u", u, uOffset, hidden, w, ldu),
+                new View("bh", bh, bhOffset, 1, hidden, hidden), new View("h0", h0, h0Offset, batch, hidden, ldh0),
+                new View("c0", c0, c0Offset, batch, hidden, ldc0)};
+        View[] outputs = {new View("gh", gh, ghOffset, rows, w, ldgh), new View("h", h, hOffset, rows, hidden, ldh),
+                cell.hasCellState() ? new View("c", c, cOffset, rows, hidden, ldc) : null,
+                last == null ? null : new View("last", last, lastOffset, batch,
+                        cell.hasCellState() ? 2L * hidden : hidden, ldLast)};
+        checkOutputs(dt, inputs, outputs);
+        cellForwardImpl(cell, steps, batch, hidden, lengths, reverse, gx, gxOffset, ldgx, u, uOffset, ldu, bh,
+                bhOffset, h0, h0Offset, ldh0, c0, c0Offset, ldc0, gh, ghOffset, ldgh, h, hOffset, ldh, c, cOffset,
+                ldc, last, lastOffset, ldLast);
+    }
+
+    /**
+     * Backward of one {@link #cellForward} call (see lrn4j_cell_backward), walking the steps in reverse:
+     * per step {@link #cellStepBackward}, then {@code dh += dR·Uᵀ} (dR = dgh, or dgx for the LSTM).
+     * cell .. c0: as in the forward call; gh, h, c: what it produced; dhOut (nullable): [steps, batch,
+     * hidden], the gradient w.r.t. h from outside the recurrence; dh and (LSTM) dc, in place: [batch,
+     * hidden], in the gradient w.r.t. the state after the last step processed, out w.r.t. h0 (c0); outputs
+     * dgx and (GRU, ATR; null for the LSTM) dgh: [steps, batch, G·hidden].
+     */
+    public final void cellBackward(Cell cell, int steps, int batch, int hidden, Tensor lengths, boolean reverse,
+                                   Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                   Tensor u, long uOffset, int ldu, Tensor bh, long bhOffset,
+                                   Tensor h0, long h0Offset, int ldh0, Tensor c0, long c0Offset, int ldc0,
+                                   Tensor h, long hOffset, int ldh, Tensor c, long cOffset, int ldc,
+                                   Tensor dhOut, long dhOutOffset, int lddo, Tensor dh, long dhOffset, int lddh,
+                                   Tensor dc, long dcOffset, int lddc, Tensor dgx, long dgxOffset, int lddgx,
+                                   Tensor dgh, long dghOffset, int lddgh) {
+        DType dt = checkSequence(cell, steps, batch, hidden, lengths, gx, gxOffset, ldgx, u, uOffset, ldu, bh,
+                bhOffset, h0, h0Offset, ldh0, c0, c0Offset, ldc0);
+        long rows = (long) steps * batch;
+        long w = (long) cell.planes() * hidden;
+        lstmOnly(cell, "c", c);
+        lstmOnly(cell, "dc", dc);
+        if (cell.hasCellState()) {
+            Tensor.require(c, "c");
+            Tensor.require(dc, "dc");
+            if (dgh != null) {
+                throw new IllegalArgumentException("dgh must be null for the LSTM (its gradient w.r.t. gh is dgx)");
+            }
+        } else {
+            Tensor.require(dgh, "dgh");
+        }
+        Tensor.require(gh, "gh");
+        Tensor.require(h, "h");
+        matrix("gh", gh, dt, ghOffset, rows, w, ldgh);
+        matrix("h", h, dt, hOffset, rows, hidden, ldh);
+        if (c != null) {
+            matrix("c", c, dt, cOffset, rows, hidden, ldc);
+        }
+        if (dhOut != null) {
+            matrix("dhOut", dhOut, dt, dhOutOffset, rows, hidden, lddo);
+        }
+        View[] inputs = {new View("gx", gx, gxOffset, rows, w, ldgx), new View("gh", gh, ghOffset, rows, w, ldgh),
+                new View("u", u, uOffset, hidden, w, ldu), new View("bh", bh, bhOffset, 1, hidden, hidden),
+                new View("h0", h0, h0Offset, batch, hidden, ldh0), new View("c0", c0, c0Offset, batch, hidden, ldc0),
+                new View("h", h, hOffset, rows, hidden, ldh), new View("c", c, cOffset, rows, hidden, ldc),
+                new View("dhOut", dhOut, dhOutOffset, rows, hidden, lddo)};
+        View[] outputs = {new View("dh", dh, dhOffset, batch, hidden, lddh),
+                cell.hasCellState() ? new View("dc", dc, dcOffset, batch, hidden, lddc) : null,
+                new View("dgx", dgx, dgxOffset, rows, w, lddgx),
+                cell.hasCellState() ? null : new View("dgh", dgh, dghOffset, rows, w, lddgh)};
+        checkOutputs(dt, inputs, outputs);
+        cellBackwardImpl(cell, steps, batch, hidden, lengths, reverse, gx, gxOffset, ldgx, gh, ghOffset, ldgh, u,
+                uOffset, ldu, bh, bhOffset, h0, h0Offset, ldh0, c0, c0Offset, ldc0, h, hOffset, ldh, c, cOffset, ldc,
+                dhOut, dhOutOffset, lddo, dh, dhOffset, lddh, dc, dcOffset, lddc, dgx, dgxOffset, lddgx, dgh,
+                dghOffset, lddgh);
+    }
+
+    /** A rows×cols view with row stride ld at offset of a tensor (null: absent), for the overlap checks. */
+    private record View(String name, Tensor t, long offset, long rows, long cols, long ld) {
+    }
+
+    /** The inputs both sequence kernels share; returns the element type of the call. */
+    private DType checkSequence(Cell cell, int steps, int batch, int hidden, Tensor lengths,
+                                Tensor gx, long gxOffset, int ldgx, Tensor u, long uOffset, int ldu,
+                                Tensor bh, long bhOffset, Tensor h0, long h0Offset, int ldh0,
+                                Tensor c0, long c0Offset, int ldc0) {
+        positive("steps", steps);
+        DType dt = checkStep(cell, batch, hidden, 0, lengths, gx, gxOffset, ldgx, gx, gxOffset, ldgx, bh, bhOffset,
+                h0, h0Offset, ldh0, c0, c0Offset, ldc0);
+        long w = (long) cell.planes() * hidden;
+        matrix("gx", gx, dt, gxOffset, (long) steps * batch, w, ldgx);
+        matrix("u", u, dt, uOffset, hidden, w, ldu);
+        return dt;
+    }
+
+    /** Checks each output view and rejects one that overlaps an input or an output before it. */
+    private void checkOutputs(DType dt, View[] inputs, View[] outputs) {
+        for (int i = 0; i < outputs.length; i++) {
+            View o = outputs[i];
+            if (o == null) {
+                continue;
+            }
+            matrix(o.name, o.t, dt, o.offset, o.rows, o.cols, o.ld);
+            for (View in : inputs) {
+                if (in.t != null) {
+                    disjoint(o.name, o.t, o.offset, o.rows, o.cols, o.ld, in.name, in.t, in.offset, in.rows, in.cols,
+                            in.ld);
+                }
+            }
+            for (int j = 0; j < i; j++) {
+                View p = outputs[j];
+                if (p != null) {
+                    disjoint(o.name, o.t, o.offset, o.rows, o.cols, o.ld, p.name, p.t, p.offset, p.rows, p.cols, p.ld);
+                }
+            }
+        }
+    }
+
     /** The inputs both step kernels share; returns the element type of the call. */
     private DType checkStep(Cell cell, int batch, int hidden, int step, Tensor lengths,
                             Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
@@ -941,6 +1073,83 @@ public abstract class Backend {
                                                  int lddo, Tensor dh, long dhOffset, int lddh,
                                                  Tensor dc, long dcOffset, int lddc, Tensor dgx, long dgxOffset,
                                                  int lddgx, Tensor dgh, long dghOffset, int lddgh);
+
+    /**
+     * {@link #cellForward} on this backend's GEMM and step kernels, one call each per step; a backend with a
+     * kernel for the whole recurrence overrides it.
+     */
+    protected void cellForwardImpl(Cell cell, int steps, int batch, int hidden, Tensor lengths, boolean reverse,
+                                   Tensor gx, long gxOffset, int ldgx, Tensor u, long uOffset, int ldu,
+                                   Tensor bh, long bhOffset, Tensor h0, long h0Offset, int ldh0,
+                                   Tensor c0, long c0Offset, int ldc0, Tensor gh, long ghOffset, int ldgh,
+                                   Tensor h, long hOffset, int ldh, Tensor c, long cOffset, int ldc,
+                                   Tensor last, long lastOffset, int ldLast) {
+        int w = cell.planes() * hidden;
+        for (int s = 0; s < steps; s++) {
+            int t = reverse ? steps - 1 - s : s;
+            long at = (long) t * batch;
+            StateBefore p = StateBefore.of(s, steps, batch, reverse, h0, h0Offset, ldh0, c0, c0Offset, ldc0, h,
+                    hOffset, ldh, c, cOffset, ldc);
+            if (p.h == null) {
+                // k = 0: gh becomes zeros (lrn4j_gemm's contract)
+                gemmImpl(false, false, batch, w, 0, gh, ghOffset + at * ldgh, 1, gh, ghOffset + at * ldgh, ldgh,
+                        null, false, gh, ghOffset + at * ldgh, ldgh);
+            } else {
+                gemmImpl(false, false, batch, w, hidden, p.h, p.hAt, p.ldh, u, uOffset, ldu, null, false, gh,
+                        ghOffset + at * ldgh, ldgh);
+            }
+            cellStepForwardImpl(cell, batch, hidden, t, lengths, gx, gxOffset + at * ldgx, ldgx, gh,
+                    ghOffset + at * ldgh, ldgh, bh, bhOffset, p.h, p.hAt, p.ldh, p.c, p.cAt, p.ldc, h,
+                    hOffset + at * ldh, ldh, c, c == null ? 0 : cOffset + at * ldc, ldc,
+                    s == steps - 1 ? last : null, lastOffset, ldLast);
+        }
+    }
+
+    /**
+     * Where the state before processing position s of a {@link #cellForward} walk lies: the initial state (h0,
+     * c0; null for zeros) for the first step, else the outputs of the step processed before. c is null for the
+     * cells without a cell state.
+     */
+    private record StateBefore(Tensor h, long hAt, int ldh, Tensor c, long cAt, int ldc) {
+        static StateBefore of(int s, int steps, int batch, boolean reverse, Tensor h0, long h0Offset, int ldh0,
+                              Tensor c0, long c0Offset, int ldc0, Tensor h, long hOffset, int ldh, Tensor c,
+                              long cOffset, int ldc) {
+            if (s == 0) {
+                return new StateBefore(h0, h0Offset, ldh0, c0, c0 == null ? 0 : c0Offset, ldc0);
+            }
+            long prev = (long) (reverse ? steps - s : s - 1) * batch;
+            return new StateBefore(h, hOffset + prev * ldh, ldh, c, c == null ? 0 : cOffset + prev * ldc, ldc);
+        }
+    }
+
+    /** {@link #cellBackward} on this backend's step and GEMM kernels, one call each per step (see cellForwardImpl). */
+    protected void cellBackwardImpl(Cell cell, int steps, int batch, int hidden, Tensor lengths, boolean reverse,
+                                    Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                    Tensor u, long uOffset, int ldu, Tensor bh, long bhOffset,
+                                    Tensor h0, long h0Offset, int ldh0, Tensor c0, long c0Offset, int ldc0,
+                                    Tensor h, long hOffset, int ldh, Tensor c, long cOffset, int ldc,
+                                    Tensor dhOut, long dhOutOffset, int lddo, Tensor dh, long dhOffset, int lddh,
+                                    Tensor dc, long dcOffset, int lddc, Tensor dgx, long dgxOffset, int lddgx,
+                                    Tensor dgh, long dghOffset, int lddgh) {
+        int w = cell.planes() * hidden;
+        boolean lstm = cell.hasCellState();
+        for (int s = steps - 1; s >= 0; s--) {
+            int t = reverse ? steps - 1 - s : s;
+            long at = (long) t * batch;
+            StateBefore p = StateBefore.of(s, steps, batch, reverse, h0, h0Offset, ldh0, c0, c0Offset, ldc0, h,
+                    hOffset, ldh, c, cOffset, ldc);
+            cellStepBackwardImpl(cell, batch, hidden, t, lengths, gx, gxOffset + at * ldgx, ldgx, gh,
+                    ghOffset + at * ldgh, ldgh, bh, bhOffset, p.h, p.hAt, p.ldh, p.c, p.cAt, p.ldc, c,
+                    c == null ? 0 : cOffset + at * ldc, ldc, dhOut, dhOut == null ? 0 : dhOutOffset + at * lddo, lddo,
+                    dh, dhOffset, lddh, dc, dcOffset, lddc, dgx, dgxOffset + at * lddgx, lddgx, dgh,
+                    dgh == null ? 0 : dghOffset + at * lddgh, lddgh);
+            // dh += dR·Uᵀ: the gradient w.r.t. h_prev through gh
+            Tensor dr = lstm ? dgx : dgh;
+            long drAt = lstm ? dgxOffset + at * lddgx : dghOffset + at * lddgh;
+            gemmImpl(false, true, batch, hidden, w, dr, drAt, lstm ? lddgx : lddgh, u, uOffset, ldu, null, true, dh,
+                    dhOffset, lddh);
+        }
+    }
 
     protected abstract void sruScanForwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset,
                                                int ldu, Tensor x, long xOffset, int ldx, Tensor v, long vOffset,

@@ -304,6 +304,48 @@ public final class NativeBackend extends Backend {
     }
 
     @Override
+    protected void cellForwardImpl(Cell cell, int steps, int batch, int hidden, Tensor lengths, boolean reverse,
+                                   Tensor gx, long gxOffset, int ldgx, Tensor u, long uOffset, int ldu,
+                                   Tensor bh, long bhOffset, Tensor h0, long h0Offset, int ldh0,
+                                   Tensor c0, long c0Offset, int ldc0, Tensor gh, long ghOffset, int ldgh,
+                                   Tensor h, long hOffset, int ldh, Tensor c, long cOffset, int ldc,
+                                   Tensor last, long lastOffset, int ldLast) {
+        if (reference(gx)) {
+            super.cellForwardImpl(cell, steps, batch, hidden, lengths, reverse, gx, gxOffset, ldgx, u, uOffset, ldu,
+                    bh, bhOffset, h0, h0Offset, ldh0, c0, c0Offset, ldc0, gh, ghOffset, ldgh, h, hOffset, ldh, c,
+                    cOffset, ldc, last, lastOffset, ldLast);
+            return;
+        }
+        NativeKernels.cellForward(cell.code(), steps, batch, hidden, addr(lengths, 0), reverse ? 1 : 0,
+                addr(gx, gxOffset), ldgx, addr(u, uOffset), ldu, addr(bh, bhOffset), addr(h0, h0Offset), ldh0,
+                addr(c0, c0Offset), ldc0, addr(gh, ghOffset), ldgh, addr(h, hOffset), ldh, addr(c, cOffset), ldc,
+                addr(last, lastOffset), ldLast);
+    }
+
+    @Override
+    protected void cellBackwardImpl(Cell cell, int steps, int batch, int hidden, Tensor lengths, boolean reverse,
+                                    Tensor gx, long gxOffset, int ldgx, Tensor gh, long ghOffset, int ldgh,
+                                    Tensor u, long uOffset, int ldu, Tensor bh, long bhOffset,
+                                    Tensor h0, long h0Offset, int ldh0, Tensor c0, long c0Offset, int ldc0,
+                                    Tensor h, long hOffset, int ldh, Tensor c, long cOffset, int ldc,
+                                    Tensor dhOut, long dhOutOffset, int lddo, Tensor dh, long dhOffset, int lddh,
+                                    Tensor dc, long dcOffset, int lddc, Tensor dgx, long dgxOffset, int lddgx,
+                                    Tensor dgh, long dghOffset, int lddgh) {
+        if (reference(gx)) {
+            super.cellBackwardImpl(cell, steps, batch, hidden, lengths, reverse, gx, gxOffset, ldgx, gh, ghOffset,
+                    ldgh, u, uOffset, ldu, bh, bhOffset, h0, h0Offset, ldh0, c0, c0Offset, ldc0, h, hOffset, ldh, c,
+                    cOffset, ldc, dhOut, dhOutOffset, lddo, dh, dhOffset, lddh, dc, dcOffset, lddc, dgx, dgxOffset,
+                    lddgx, dgh, dghOffset, lddgh);
+            return;
+        }
+        NativeKernels.cellBackward(cell.code(), steps, batch, hidden, addr(lengths, 0), reverse ? 1 : 0,
+                addr(gx, gxOffset), ldgx, addr(gh, ghOffset), ldgh, addr(u, uOffset), ldu, addr(bh, bhOffset),
+                addr(h0, h0Offset), ldh0, addr(c0, c0Offset), ldc0, addr(h, hOffset), ldh, addr(c, cOffset), ldc,
+                addr(dhOut, dhOutOffset), lddo, addr(dh, dhOffset), lddh, addr(dc, dcOffset), lddc,
+                addr(dgx, dgxOffset), lddgx, addr(dgh, dghOffset), lddgh);
+    }
+
+    @Override
     protected void sruScanForwardImpl(int steps, int batch, int hidden, int k, Tensor u, long uOffset, int ldu,
                                       Tensor x, long xOffset, int ldx, Tensor v, long vOffset, Tensor bias,
                                       long biasOffset, Tensor c0, long c0Offset, Tensor lengths, Activation act,

@@ -143,6 +143,36 @@ public final class NativeKernels {
                                                @Cast("float*") long dgx, @Cast("int64_t") long lddgx,
                                                @Cast("float*") long dgh, @Cast("int64_t") long lddgh);
 
+    @Name("lrn4j_cell_forward")
+    public static native void cellForward(int cell, @Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                          @Cast("int64_t") long hidden, @Cast("const int32_t*") long lengths,
+                                          int reverse, @Cast("const float*") long gx, @Cast("int64_t") long ldgx,
+                                          @Cast("const float*") long u, @Cast("int64_t") long ldu,
+                                          @Cast("const float*") long bh,
+                                          @Cast("const float*") long h0, @Cast("int64_t") long ldh0,
+                                          @Cast("const float*") long c0, @Cast("int64_t") long ldc0,
+                                          @Cast("float*") long gh, @Cast("int64_t") long ldgh,
+                                          @Cast("float*") long h, @Cast("int64_t") long ldh,
+                                          @Cast("float*") long c, @Cast("int64_t") long ldc,
+                                          @Cast("float*") long last, @Cast("int64_t") long ldLast);
+
+    @Name("lrn4j_cell_backward")
+    public static native void cellBackward(int cell, @Cast("int64_t") long steps, @Cast("int64_t") long batch,
+                                           @Cast("int64_t") long hidden, @Cast("const int32_t*") long lengths,
+                                           int reverse, @Cast("const float*") long gx, @Cast("int64_t") long ldgx,
+                                           @Cast("const float*") long gh, @Cast("int64_t") long ldgh,
+                                           @Cast("const float*") long u, @Cast("int64_t") long ldu,
+                                           @Cast("const float*") long bh,
+                                           @Cast("const float*") long h0, @Cast("int64_t") long ldh0,
+                                           @Cast("const float*") long c0, @Cast("int64_t") long ldc0,
+                                           @Cast("const float*") long h, @Cast("int64_t") long ldh,
+                                           @Cast("const float*") long c, @Cast("int64_t") long ldc,
+                                           @Cast("const float*") long dhOut, @Cast("int64_t") long lddo,
+                                           @Cast("float*") long dh, @Cast("int64_t") long lddh,
+                                           @Cast("float*") long dc, @Cast("int64_t") long lddc,
+                                           @Cast("float*") long dgx, @Cast("int64_t") long lddgx,
+                                           @Cast("float*") long dgh, @Cast("int64_t") long lddgh);
+
     @Name("lrn4j_sru_scan_forward")
     public static native void sruScanForward(@Cast("int64_t") long steps, @Cast("int64_t") long batch,
                                              @Cast("int64_t") long hidden, @Cast("int64_t") long k,

@@ -7,9 +7,10 @@ import org.lrn4j.tensor.Tensor;
 
 /**
  * The cells whose recurrence goes through a matrix product, h₋₁·U ({@link Lstm}, {@link Gru}, {@link Atr}):
- * the recurrent GEMM cannot leave the time loop, so each step is a GEMM on the existing kernel (offset views
- * into the layer's tensors) followed by the pointwise step kernel of the cell
- * ({@link org.lrn4j.backend.Backend#cellStepForward}).
+ * the recurrent GEMM cannot leave the time loop, so each step is a GEMM followed by the pointwise step kernel
+ * of the cell ({@link org.lrn4j.backend.Backend#cellStepForward}). The whole time loop of one direction is
+ * one backend call ({@link org.lrn4j.backend.Backend#cellForward}, {@link org.lrn4j.backend.Backend#cellBackward}):
+ * the native backend runs it without coming back to the JVM and without waking its threads at every step.
  *
  * <p>Per layer: {@code gx = X·W (+ b)} for all steps and both directions in one GEMM, kept as
  * [T, B, directions·G·H] (G gate planes of H units per direction); per direction and step t, in processing
@@ -117,40 +118,13 @@ abstract sealed class StepwiseCellLayer extends CellLayer permits Lstm, Gru, Atr
         Tensor bh = recurrentBias[l] == null ? null : recurrentBias[l].value();
         backend.gemm(false, false, steps * batch, width, in, c.input, 0, in, weight[l].value(), 0, width, b, false,
                 c.gates, 0, width);
+        Tensor h0 = r.initialState;
         for (int d = 0; d < directions; d++) {
             long stateAt = (long) (l * directions + d) * batch * state;
-            for (int s = 0; s < steps; s++) {
-                int t = stepAt(s, steps, d);
-                long gateAt = (long) t * batch * width + (long) d * planes;
-                long outAt = (long) t * batch * outWidth + (long) d * hidden;
-                // The state before step t: the initial state (null: zeros) first, then the previous step's output.
-                Tensor hPrev;
-                Tensor cPrev;
-                long prevAt;
-                int ldPrev;
-                if (s == 0) {
-                    hPrev = r.initialState;
-                    cPrev = lstm ? r.initialState : null;
-                    prevAt = stateAt;
-                    ldPrev = state;
-                } else {
-                    hPrev = c.output;
-                    cPrev = lstm ? c.cells : null;
-                    prevAt = (long) stepAt(s - 1, steps, d) * batch * outWidth + (long) d * hidden;
-                    ldPrev = outWidth;
-                }
-                if (hPrev == null) {
-                    zero(c.recurrent, gateAt, batch, planes, width);
-                } else {
-                    backend.gemm(false, false, batch, planes, hidden, hPrev, prevAt, ldPrev, u, (long) d * planes,
-                            width, null, false, c.recurrent, gateAt, width);
-                }
-                boolean lastStep = s == steps - 1;
-                backend.cellStepForward(cell, batch, hidden, t, r.lengths, c.gates, gateAt, width, c.recurrent,
-                        gateAt, width, bh, (long) d * hidden, hPrev, prevAt, ldPrev, cPrev,
-                        cPrev == null ? 0 : prevAt + (s == 0 ? hidden : 0), ldPrev, c.output, outAt, outWidth,
-                        lstm ? c.cells : null, outAt, outWidth, lastStep ? r.finalState : null, stateAt, state);
-            }
+            backend.cellForward(cell, steps, batch, hidden, r.lengths, d == 1, c.gates, (long) d * planes, width, u,
+                    (long) d * planes, width, bh, (long) d * hidden, h0, stateAt, state, lstm ? h0 : null,
+                    stateAt + hidden, state, c.recurrent, (long) d * planes, width, c.output, (long) d * hidden,
+                    outWidth, lstm ? c.cells : null, (long) d * hidden, outWidth, r.finalState, stateAt, state);
         }
     }
 
@@ -181,37 +155,15 @@ abstract sealed class StepwiseCellLayer extends CellLayer permits Lstm, Gru, Atr
         Tensor bh = recurrentBias[l] == null ? null : recurrentBias[l].value();
         // The LSTM's gradient w.r.t. gh is its gradient w.r.t. gx: the gates are gx + gh.
         Tensor dR = lstm ? g.dGates : g.dRecurrent;
+        Tensor h0 = r.initialState;
         for (int d = 0; d < directions; d++) {
             long stateAt = (long) (l * directions + d) * batch * state;
-            for (int s = steps - 1; s >= 0; s--) {
-                int t = stepAt(s, steps, d);
-                long gateAt = (long) t * batch * width + (long) d * planes;
-                long outAt = (long) t * batch * outWidth + (long) d * hidden;
-                Tensor hPrev;
-                Tensor cPrev;
-                long prevAt;
-                int ldPrev;
-                if (s == 0) {
-                    hPrev = r.initialState;
-                    cPrev = lstm ? r.initialState : null;
-                    prevAt = stateAt;
-                    ldPrev = state;
-                } else {
-                    hPrev = c.output;
-                    cPrev = lstm ? c.cells : null;
-                    prevAt = (long) stepAt(s - 1, steps, d) * batch * outWidth + (long) d * hidden;
-                    ldPrev = outWidth;
-                }
-                backend.cellStepBackward(cell, batch, hidden, t, r.lengths, c.gates, gateAt, width, c.recurrent,
-                        gateAt, width, bh, (long) d * hidden, hPrev, prevAt, ldPrev, cPrev,
-                        cPrev == null ? 0 : prevAt + (s == 0 ? hidden : 0), ldPrev, lstm ? c.cells : null, outAt,
-                        outWidth, dOut, outAt, outWidth, g.initialState, stateAt, state,
-                        lstm ? g.initialState : null, stateAt + hidden, state, g.dGates, gateAt, width,
-                        lstm ? null : g.dRecurrent, gateAt, width);
-                // carry += dgh_t·U_dᵀ: the gradient w.r.t. h_prev through gh
-                backend.gemm(false, true, batch, hidden, planes, dR, gateAt, width, u, (long) d * planes, width, null,
-                        true, g.initialState, stateAt, state);
-            }
+            backend.cellBackward(cell, steps, batch, hidden, r.lengths, d == 1, c.gates, (long) d * planes, width,
+                    c.recurrent, (long) d * planes, width, u, (long) d * planes, width, bh, (long) d * hidden, h0,
+                    stateAt, state, lstm ? h0 : null, stateAt + hidden, state, c.output, (long) d * hidden, outWidth,
+                    lstm ? c.cells : null, (long) d * hidden, outWidth, dOut, (long) d * hidden, outWidth,
+                    g.initialState, stateAt, state, lstm ? g.initialState : null, stateAt + hidden, state, g.dGates,
+                    (long) d * planes, width, lstm ? null : g.dRecurrent, (long) d * planes, width);
             // dU_d += H_prevᵀ·dgh over all steps: the outputs shifted by one step, then the initial state
             Tensor dU = recurrentWeight[l].grad();
             if (steps > 1) {

@@ -14,7 +14,7 @@ import org.lrn4j.tensor.DType;
 import org.lrn4j.tensor.Tensor;
 
 /**
- * The LSTM/GRU/ATR step kernels and the SRU scan on java, native and CUDA against the double-precision
+ * The LSTM/GRU/ATR step kernels, their whole-sequence forms and the SRU scan on java, native and CUDA against the double-precision
  * reference, on odd sizes with padded row strides: outputs start poisoned with NaN (an unwritten element
  * fails) and the padding between rows must stay untouched; dh and dc, updated in place, start random.
  */
@@ -120,6 +120,91 @@ class CellKernelParityTest {
             return new double[][] {markPadding(on.get(h), hidden, ldh), lstm ? markPadding(on.get(c), hidden, ldh) : null,
                 markPadding(on.get(last), s, lds), on.get(dh), lstm ? on.get(dc) : null, markPadding(on.get(dgx), w, ldg),
                 lstm ? null : markPadding(on.get(dgh), w, ldg)};
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void cellSequenceForwardAndBackward(String name) {
+        Backend backend = TestData.backendOrSkip(name);
+        SplittableRandom rng = new SplittableRandom(7);
+        int caseNo = 0;
+        for (Cell cell : Cell.values()) {
+            for (int[] shape : new int[][] {{1, 1, 1}, {4, 3, 7}, {9, 33, 33}, {5, 8, 129}}) {
+                int c = caseNo++;
+                sequenceCase(backend, rng, cell, shape[0], shape[1], shape[2], c % 2 == 0 ? 3 : 0, c % 2 == 1,
+                        c % 3 != 0, c % 4 != 1);
+            }
+        }
+    }
+
+    private static void sequenceCase(Backend backend, SplittableRandom rng, Cell cell, int steps, int batch,
+                                     int hidden, int pad, boolean reverse, boolean withH0, boolean withLengths) {
+        boolean lstm = cell.hasCellState();
+        int w = cell.planes() * hidden;
+        int[] len = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            len[b] = 1 + (b * 5) % steps;
+        }
+        String what = backend.name() + " sequence " + cell + " T" + steps + " B" + batch + " H" + hidden + " pad" + pad
+                + (reverse ? " reverse" : "") + (withH0 ? " h0" : "") + (withLengths ? " lengths" : "");
+        try (Tensor gx = random(rng, F, -2, 2, steps, batch, w + pad);
+             Tensor u = random(rng, F, -0.3, 0.3, hidden, w + pad);
+             Tensor bh = lstm ? null : random(rng, F, -1, 1, hidden);
+             Tensor h0 = withH0 ? random(rng, F, -1, 1, batch, hidden + pad) : null;
+             Tensor c0 = withH0 && lstm ? random(rng, F, -1, 1, batch, hidden + pad) : null;
+             Tensor lengths = withLengths ? Tensor.ofInts(len) : null;
+             Tensor dOut = random(rng, F, -1, 1, steps, batch, hidden + pad);
+             Tensor dh0 = random(rng, F, -1, 1, batch, hidden + pad);
+             Tensor dc0 = random(rng, F, -1, 1, batch, hidden + pad)) {
+            Tensor[] in = {gx, u, bh, h0, c0, lengths, dOut, dh0, dc0};
+            double[][] want = sequence(REF, cell, steps, batch, hidden, pad, reverse, in);
+            double[][] got = sequence(backend, cell, steps, batch, hidden, pad, reverse, in);
+            String[] names = {"gh", "h", "c", "last", "dh", "dc", "dgx", "dgh"};
+            for (int i = 0; i < names.length; i++) {
+                if (want[i] != null) {
+                    assertClose(what + " " + names[i], want[i], got[i], 1e-4, 1e-3);
+                }
+            }
+        }
+    }
+
+    /** cellForward then cellBackward; gh, h, c, last, dh, dc, dgx, dgh (null where the cell has none). */
+    private static double[][] sequence(Backend backend, Cell cell, int steps, int batch, int hidden, int pad,
+                                       boolean reverse, Tensor[] in) {
+        boolean lstm = cell.hasCellState();
+        int w = cell.planes() * hidden;
+        int ldg = w + pad;
+        int ldh = hidden + pad;
+        int s = lstm ? 2 * hidden : hidden;
+        int lds = s + pad;
+        try (On on = new On(backend);
+             Tensor poisonH = poisoned(F, steps, batch, ldh);
+             Tensor poisonLast = poisoned(F, batch, lds);
+             Tensor poisonG = poisoned(F, steps, batch, ldg)) {
+            Tensor gx = on.put(in[0]);
+            Tensor u = on.put(in[1]);
+            Tensor bh = on.put(in[2]);
+            Tensor h0 = on.put(in[3]);
+            Tensor c0 = on.put(in[4]);
+            Tensor lengths = on.put(in[5]);
+            Tensor gh = on.put(poisonG);
+            Tensor h = on.put(poisonH);
+            Tensor c = lstm ? on.put(poisonH) : null;
+            Tensor last = on.put(poisonLast);
+            backend.cellForward(cell, steps, batch, hidden, lengths, reverse, gx, 0, ldg, u, 0, ldg, bh, 0, h0, 0, ldh,
+                    c0, 0, ldh, gh, 0, ldg, h, 0, ldh, c, 0, ldh, last, 0, lds);
+            Tensor dh = on.put(in[7]);
+            Tensor dc = lstm ? on.put(in[8]) : null;
+            Tensor dgx = on.put(poisonG);
+            Tensor dgh = lstm ? null : on.put(poisonG);
+            backend.cellBackward(cell, steps, batch, hidden, lengths, reverse, gx, 0, ldg, gh, 0, ldg, u, 0, ldg, bh, 0,
+                    h0, 0, ldh, c0, 0, ldh, h, 0, ldh, c, 0, ldh, on.put(in[6]), 0, ldh, dh, 0, ldh, dc, 0, ldh, dgx, 0,
+                    ldg, dgh, 0, ldg);
+            return new double[][] {markPadding(on.get(gh), w, ldg), markPadding(on.get(h), hidden, ldh),
+                lstm ? markPadding(on.get(c), hidden, ldh) : null, markPadding(on.get(last), s, lds),
+                markPadding(on.get(dh), hidden, ldh), lstm ? markPadding(on.get(dc), hidden, ldh) : null,
+                markPadding(on.get(dgx), w, ldg), lstm ? null : markPadding(on.get(dgh), w, ldg)};
         }
     }
 

@@ -128,6 +128,29 @@ class CellBadInputTest {
             rejects(() -> b.cellStepBackward(Cell.LSTM, batch, hidden, 0, null, g4, 0, 4 * hidden, g4, 0, 4 * hidden,
                     null, 0, null, 0, hidden, null, 0, hidden, null, 0, hidden, null, 0, hidden, h, 0, hidden, c, 0,
                     hidden, u, 0, 4 * hidden, null, 0, 4 * hidden), "c must not be null");
+            // the whole-sequence forms: 5 steps, gates [5·batch, 4·hidden] in u and gs
+            try (Tensor gs = b.allocate(DType.FLOAT32, 5 * batch, 4 * hidden);
+                 Tensor rw = b.allocate(DType.FLOAT32, hidden, 4 * hidden)) {
+                rejects(() -> b.cellForward(Cell.LSTM, 0, batch, hidden, null, false, u, 0, 4 * hidden, rw, 0,
+                        4 * hidden, null, 0, null, 0, hidden, null, 0, hidden, gs, 0, 4 * hidden, hs, 0, hidden, cs, 0,
+                        hidden, null, 0, 0), "steps must be");
+                rejects(() -> b.cellForward(Cell.LSTM, 5, batch, hidden, null, false, u, 0, 4 * hidden, g3, 0,
+                        4 * hidden, null, 0, null, 0, hidden, null, 0, hidden, gs, 0, 4 * hidden, hs, 0, hidden, cs, 0,
+                        hidden, null, 0, 0), "u: a 3x12 view");
+                rejects(() -> b.cellForward(Cell.LSTM, 5, batch, hidden, null, false, u, 0, 4 * hidden, rw, 0,
+                        4 * hidden, null, 0, null, 0, hidden, null, 0, hidden, u, 0, 4 * hidden, hs, 0, hidden, cs, 0,
+                        hidden, null, 0, 0), "gh overlaps gx");
+                rejects(() -> b.cellForward(Cell.LSTM, 5, batch, hidden, null, false, u, 0, 4 * hidden, rw, 0,
+                        4 * hidden, null, 0, null, 0, hidden, null, 0, hidden, gs, 0, 4 * hidden, hs, 0, hidden, hs, 0,
+                        hidden, null, 0, 0), "c overlaps h");
+                rejects(() -> b.cellBackward(Cell.LSTM, 5, batch, hidden, null, false, u, 0, 4 * hidden, gs, 0,
+                        4 * hidden, rw, 0, 4 * hidden, null, 0, null, 0, hidden, null, 0, hidden, hs, 0, hidden, cs, 0,
+                        hidden, null, 0, hidden, h, 0, hidden, c, 0, hidden, u, 0, 4 * hidden, gs, 0, 4 * hidden),
+                        "dgh must be null for the LSTM");
+                rejects(() -> b.cellBackward(Cell.ATR, 5, batch, hidden, null, false, g3, 0, hidden, g3, 0, hidden, rw,
+                        0, hidden, null, 0, null, 0, hidden, null, 0, hidden, hs, 0, hidden, null, 0, hidden, null, 0,
+                        hidden, h, 0, hidden, null, 0, hidden, hs, 0, hidden, gs, 0, hidden), "gx: a 10x3 view");
+            }
             rejects(() -> b.sruScanForward(5, batch, hidden, 5, u, 0, 4 * hidden, null, 0, hidden, vb, 0, vb, 0, null,
                     0, null, Activation.TANH, false, hs, 0, hidden, cs, 0, hidden, null, 0), "k must be 3 or 4");
             rejects(() -> b.sruScanForward(5, batch, hidden, 3, u, 0, 4 * hidden, null, 0, hidden, vb, 0, vb, 0, null,
