@@ -1,6 +1,7 @@
 // The public C ABI of the CPU kernels: library state (kernel set, thread count) and one forwarding
-// function per kernel that picks lrn4j::ref or lrn4j::avx2. The library is built with hidden visibility;
-// the pragma gives the lrn4j_* declarations, and so their definitions here, default visibility.
+// function per kernel that picks lrn4j::ref, lrn4j::avx2 or (GEMM only) lrn4j::avx512. The library is
+// built with hidden visibility; the pragma gives the lrn4j_* declarations, and so their definitions
+// here, default visibility.
 #include <sched.h>
 #include <unistd.h>
 
@@ -19,7 +20,23 @@ int cpu_features() {
   return features;
 }
 
-int best_isa() { return (cpu_features() & LRN4J_CPU_AVX2) ? LRN4J_ISA_AVX2 : LRN4J_ISA_SCALAR; }
+// Whether the CPU runs kernel set `isa`. The AVX-512 level also runs the AVX2 kernels, so it needs both.
+bool supported(int isa) {
+  const int f = cpu_features();
+  switch (isa) {
+    case LRN4J_ISA_SCALAR: return true;
+    case LRN4J_ISA_AVX2: return (f & LRN4J_CPU_AVX2) != 0;
+    case LRN4J_ISA_AVX512: return (f & LRN4J_CPU_AVX2) && (f & LRN4J_CPU_AVX512F);
+    default: return false;
+  }
+}
+
+int best_isa() {
+  for (int isa : {LRN4J_ISA_AVX512, LRN4J_ISA_AVX2}) {
+    if (supported(isa)) return isa;
+  }
+  return LRN4J_ISA_SCALAR;
+}
 
 // Kernel set and thread count are read on every call and written rarely (start-up, tests); atomics make
 // a concurrent write well-defined, although lrn4j_set_isa is documented as start-up only.
@@ -45,7 +62,9 @@ std::atomic<int>& thread_count() {
   return n;
 }
 
-bool use_avx2() { return isa_in_use().load(std::memory_order_relaxed) == LRN4J_ISA_AVX2; }
+int isa() { return isa_in_use().load(std::memory_order_relaxed); }
+// The AVX2 kernels serve both SIMD levels; only the GEMM has an AVX-512 version.
+bool use_avx2() { return isa() >= LRN4J_ISA_AVX2; }
 int threads() { return thread_count().load(std::memory_order_relaxed); }
 
 }  // namespace
@@ -56,10 +75,10 @@ int lrn4j_abi_version(void) { return LRN4J_ABI_VERSION; }
 
 int lrn4j_cpu_features(void) { return cpu_features(); }
 
-int lrn4j_isa(void) { return isa_in_use().load(std::memory_order_relaxed); }
+int lrn4j_isa(void) { return isa(); }
 
 int lrn4j_set_isa(int isa) {
-  int chosen = (isa == LRN4J_ISA_AVX2 && (cpu_features() & LRN4J_CPU_AVX2)) ? LRN4J_ISA_AVX2 : LRN4J_ISA_SCALAR;
+  const int chosen = supported(isa) ? isa : LRN4J_ISA_SCALAR;
   isa_in_use().store(chosen, std::memory_order_relaxed);
   return chosen;
 }
@@ -70,7 +89,9 @@ void lrn4j_set_num_threads(int n) { thread_count().store(n < 1 ? 1 : n, std::mem
 
 void lrn4j_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                 const float* b, int64_t ldb, const float* bias, int accumulate, float* c, int64_t ldc) {
-  if (use_avx2()) {
+  if (isa() == LRN4J_ISA_AVX512) {
+    lrn4j::avx512::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, threads());
+  } else if (use_avx2()) {
     lrn4j::avx2::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, threads());
   } else {
     lrn4j::ref::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, threads());

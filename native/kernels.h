@@ -1,9 +1,9 @@
-// Internal interface between the public C ABI (dispatch.cpp) and the two kernel sets: lrn4j::ref, the
-// plain reference loops that are also the fallback on CPUs without AVX2, and lrn4j::avx2, the AVX2/FMA
-// kernels compiled in their own translation units with -mavx2 -mfma. Both sets implement exactly the
-// contracts documented in include/lrn4j/lrn4j.h; `threads` is the thread count the caller chose
-// (lrn4j_num_threads), an upper bound that a kernel lowers for small problems. No kernel's result depends
-// on the thread count.
+// Internal interface between the public C ABI (dispatch.cpp) and the kernel sets: lrn4j::ref, the plain
+// reference loops that are also the fallback on CPUs without AVX2; lrn4j::avx2, the AVX2/FMA kernels
+// compiled in their own translation units with -mavx2 -mfma; and lrn4j::avx512, which has only a GEMM. All
+// implement exactly the contracts documented in include/lrn4j/lrn4j.h; `threads` is the thread count the
+// caller chose (lrn4j_num_threads), an upper bound that a kernel lowers for small problems. No kernel's
+// result depends on the thread count.
 #ifndef LRN4J_NATIVE_KERNELS_H
 #define LRN4J_NATIVE_KERNELS_H
 
@@ -109,6 +109,13 @@ LRN4J_KERNEL_SET_DECLARATIONS
 namespace avx2 {
 LRN4J_KERNEL_SET_DECLARATIONS
 }  // namespace avx2
+
+// AVX-512F GEMM, compiled in its own translation unit with -mavx512f -mfma. Callable only when
+// detect_cpu_features() reports LRN4J_CPU_AVX512F; the other kernels of that ISA level are the AVX2 ones.
+namespace avx512 {
+void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+          int64_t ldb, const float* bias, int accumulate, float* c, int64_t ldc, int threads);
+}  // namespace avx512
 
 #undef LRN4J_KERNEL_SET_DECLARATIONS
 

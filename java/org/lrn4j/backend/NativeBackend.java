@@ -9,12 +9,13 @@ import org.lrn4j.tensor.HostStorage;
 import org.lrn4j.tensor.Tensor;
 
 /**
- * The C++ CPU kernels (scalar reference and AVX2/FMA, chosen at run time by CPU features; OpenMP
- * threads) called in place on off-heap host tensors through {@link NativeKernels}. FLOAT64 tensors,
- * which the native kernels do not compute, are handled by {@link ReferenceBackend}.
+ * The C++ CPU kernels (scalar reference, AVX2/FMA, and an AVX-512F GEMM, chosen at run time by CPU
+ * features; OpenMP threads) called in place on off-heap host tensors through {@link NativeKernels}.
+ * FLOAT64 tensors, which the native kernels do not compute, are handled by {@link ReferenceBackend}.
  *
  * <p>System properties read once at load: {@code lrn4j.threads} (kernel threads, default: all
- * processors) and {@code lrn4j.isa} ({@code scalar} or {@code avx2}, default: the best the CPU has).
+ * processors) and {@code lrn4j.isa} ({@code scalar}, {@code avx2} or {@code avx512}, default: the best
+ * the CPU has; {@code avx512} is the AVX-512F GEMM with the AVX2 kernels for everything else).
  */
 public final class NativeBackend extends Backend {
     private static NativeBackend instance;
@@ -55,13 +56,16 @@ public final class NativeBackend extends Backend {
             int wanted;
             switch (isa.trim().toLowerCase(Locale.ROOT)) {
                 case "scalar":
-                    wanted = 0;
+                    wanted = NativeKernels.ISA_SCALAR;
                     break;
                 case "avx2":
-                    wanted = 1;
+                    wanted = NativeKernels.ISA_AVX2;
+                    break;
+                case "avx512":
+                    wanted = NativeKernels.ISA_AVX512;
                     break;
                 default:
-                    throw new IllegalStateException("-Dlrn4j.isa must be scalar or avx2, got '" + isa + "'");
+                    throw new IllegalStateException("-Dlrn4j.isa must be scalar, avx2 or avx512, got '" + isa + "'");
             }
             if (NativeKernels.setIsa(wanted) != wanted) {
                 throw new IllegalStateException("-Dlrn4j.isa=" + isa + " is not supported by this CPU");
@@ -69,9 +73,16 @@ public final class NativeBackend extends Backend {
         }
     }
 
-    /** "AVX2/FMA" or "scalar": the kernel set in use. */
+    /** The kernel set in use: "AVX-512F GEMM + AVX2/FMA", "AVX2/FMA" or "scalar". */
     public String isa() {
-        return NativeKernels.isa() == 1 ? "AVX2/FMA" : "scalar";
+        switch (NativeKernels.isa()) {
+            case NativeKernels.ISA_AVX512:
+                return "AVX-512F GEMM + AVX2/FMA";
+            case NativeKernels.ISA_AVX2:
+                return "AVX2/FMA";
+            default:
+                return "scalar";
+        }
     }
 
     public int threads() {
@@ -90,10 +101,10 @@ public final class NativeBackend extends Backend {
     public static String cpuFeatures() {
         int f = NativeKernels.cpuFeatures();
         StringBuilder s = new StringBuilder();
-        if ((f & 1) != 0) {
+        if ((f & NativeKernels.CPU_AVX2) != 0) {
             s.append("AVX2/FMA");
         }
-        if ((f & 2) != 0) {
+        if ((f & NativeKernels.CPU_AVX512F) != 0) {
             s.append(s.length() > 0 ? ", " : "").append("AVX-512F");
         }
         return s.length() == 0 ? "none beyond x86-64" : s.toString();

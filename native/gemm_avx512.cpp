@@ -1,0 +1,458 @@
+// AVX-512F GEMM in the BLIS structure: five loops around a register-blocked micro-kernel.
+//   jc (NC columns of C) > pc (KC of the K dimension: pack a KC x NC block of op(B))
+//     > ic (MC rows: pack an MC x KC block of op(A)) > jr (NR) > ir (MR): micro-kernel on an MR x NR tile.
+// Packing copies op(A) and op(B) into contiguous slivers in the order the micro-kernel reads them, which
+// is also where the transposes are resolved and the edge slivers are zero-padded to full MR / NR.
+//
+// Summation order: every element of C is one chain of fused multiply-adds over p = 0 .. K-1 in increasing
+// order, started from its initial value (the old C when accumulating, plus the bias when there is one).
+// A KC block other than the first continues the chain by loading the partial sums back from C. So the
+// result depends on nothing but the inputs: not on the block sizes, the tile an element falls in, the path
+// (packed or small-M) or the thread count.
+#include <immintrin.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "kernels.h"
+
+#ifndef LRN4J_MR
+#define LRN4J_MR 12
+#define LRN4J_MC 240
+#define LRN4J_KC 256
+#define LRN4J_NC 4080
+#endif
+#ifndef LRN4J_PFB
+#define LRN4J_PFB 1
+#endif
+#ifndef LRN4J_SMALLM
+#define LRN4J_SMALLM 32
+#endif
+#ifndef LRN4J_AHEAD
+#define LRN4J_AHEAD 8
+#endif
+#ifndef LRN4J_CHINT
+#define LRN4J_CHINT _MM_HINT_T1
+#endif
+namespace lrn4j::avx512 {
+namespace {
+
+constexpr int64_t kMR = LRN4J_MR;
+constexpr int64_t kNR = 32;
+constexpr int64_t kMC = LRN4J_MC;
+constexpr int64_t kKC = LRN4J_KC;
+constexpr int64_t kNC = LRN4J_NC;
+constexpr int64_t kMinFmaPerThread = int64_t{1} << 18;
+constexpr int64_t kSmallM = LRN4J_SMALLM;
+
+// The whole problem in op() terms.
+struct Gemm {
+  bool trans_a, trans_b;
+  int64_t m, n, k;
+  const float* a;
+  int64_t lda;
+  const float* b;
+  int64_t ldb;
+  const float* bias;
+  bool accumulate;
+  float* c;
+  int64_t ldc;
+
+  const float* a_at(int64_t i, int64_t p) const { return trans_a ? a + p * lda + i : a + i * lda + p; }
+  const float* b_at(int64_t p, int64_t j) const { return trans_b ? b + j * ldb + p : b + p * ldb + j; }
+};
+
+// 64-byte aligned scratch owned by one thread for one call; empty when the allocation failed.
+struct Scratch {
+  std::unique_ptr<float, decltype(&std::free)> p{nullptr, &std::free};
+  explicit Scratch(int64_t floats) {
+    const size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
+    p.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+  }
+  float* get() const { return p.get(); }
+  explicit operator bool() const { return p != nullptr; }
+};
+
+// Lanes [0, n) of a 16-lane mask, n in [0, 16].
+inline __mmask16 lanes(int64_t n) { return static_cast<__mmask16>((1u << n) - 1); }
+
+// Where a tile's chains start for this KC block: the first block starts from bias (NULL, or the tile's
+// first column of it) and, when the call accumulates, the old C; later blocks start from C.
+struct Start {
+  const float* bias;
+  bool load_c;
+};
+
+// How a tile reads B. kPacked: a packed sliver, zero-padded to 16*W columns; `pf` (NULL, or the next
+// sliver) is fetched into L2 one line per step. kInPlace: B itself (row stride rs_b), the last vector
+// read masked, and the rows kAheadRows steps ahead fetched into L1, because consecutive rows of B lie a
+// row stride apart where the hardware prefetchers do not follow.
+enum class BRead { kPacked, kInPlace };
+constexpr int64_t kAheadRows = LRN4J_AHEAD;
+
+// One R x (16*W) tile of C (R <= kMR rows, W zmm columns, the last of which has the lanes in `last`): kc
+// rank-1 updates from a packed A sliver (element (i, p) at a[p*kMR + i]) and B (element (p, j) at
+// b[p*rs_b + j], read as kRead says). next_c: the tile computed after this one, whose C rows are fetched
+// into L2 while this one computes.
+template <int R, int W, BRead kRead>
+inline void tile(int64_t kc, const float* a, const float* b, int64_t rs_b, float* c, int64_t ldc,
+                 __mmask16 last, Start st, const float* next_c, const float* pf) {
+  constexpr bool kInPlace = kRead == BRead::kInPlace;
+  __m512 acc[R][W];
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
+#pragma GCC unroll 8
+    for (int w = 0; w < W; ++w) {
+      const __mmask16 m = w == W - 1 ? last : __mmask16(0xFFFF);
+      __m512 v = st.bias ? _mm512_maskz_loadu_ps(m, st.bias + 16 * w) : _mm512_setzero_ps();
+      if (st.load_c) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c + i * ldc + 16 * w), v);
+      acc[i][w] = v;
+    }
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(next_c + i * ldc), LRN4J_CHINT);
+    _mm_prefetch(reinterpret_cast<const char*>(next_c + i * ldc + 16 * W - 1), LRN4J_CHINT);
+  }
+  auto load_b = [&](int w) {
+    return kInPlace && w == W - 1 ? _mm512_maskz_loadu_ps(last, b + 16 * w) : _mm512_loadu_ps(b + 16 * w);
+  };
+  for (int64_t p = 0; p < kc; ++p) {
+    if constexpr (kInPlace) {
+#pragma GCC unroll 8
+      for (int w = 0; w < W; ++w) {
+        _mm_prefetch(reinterpret_cast<const char*>(b + kAheadRows * rs_b + 16 * w), _MM_HINT_T0);
+      }
+    } else {
+      if (pf) _mm_prefetch(reinterpret_cast<const char*>(pf + 16 * p), _MM_HINT_T1);
+    }
+    if constexpr (R <= W) {
+      // Wide tile: the A broadcasts stay in registers while B streams through one register.
+      __m512 ai[R];
+#pragma GCC unroll 16
+      for (int i = 0; i < R; ++i) ai[i] = _mm512_set1_ps(a[i]);
+#pragma GCC unroll 8
+      for (int w = 0; w < W; ++w) {
+        const __m512 bw = load_b(w);
+#pragma GCC unroll 16
+        for (int i = 0; i < R; ++i) acc[i][w] = _mm512_fmadd_ps(ai[i], bw, acc[i][w]);
+      }
+    } else {
+      // Tall tile: the B vectors stay in registers while each A element is broadcast from memory.
+      __m512 bw[W];
+#pragma GCC unroll 8
+      for (int w = 0; w < W; ++w) bw[w] = load_b(w);
+#pragma GCC unroll 16
+      for (int i = 0; i < R; ++i) {
+        const __m512 ai = _mm512_set1_ps(a[i]);
+#pragma GCC unroll 8
+        for (int w = 0; w < W; ++w) acc[i][w] = _mm512_fmadd_ps(ai, bw[w], acc[i][w]);
+      }
+    }
+    a += kMR;
+    b += rs_b;
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) {
+#pragma GCC unroll 8
+    for (int w = 0; w < W; ++w) {
+      if (w == W - 1) {
+        _mm512_mask_storeu_ps(c + i * ldc + 16 * w, last, acc[i][w]);
+      } else {
+        _mm512_storeu_ps(c + i * ldc + 16 * w, acc[i][w]);
+      }
+    }
+  }
+}
+
+// tile<R, W, kRead> for a run-time row count 1 <= mr <= kMR.
+template <int W, BRead kRead>
+inline void tile_rows(int64_t mr, int64_t kc, const float* a, const float* b, int64_t rs_b, float* c, int64_t ldc,
+                      __mmask16 last, Start st, const float* next_c, const float* pf) {
+  switch (mr) {
+#define LRN4J_TILE_CASE(r) \
+  case r: tile<r, W, kRead>(kc, a, b, rs_b, c, ldc, last, st, next_c, pf); break;
+    LRN4J_TILE_CASE(14) LRN4J_TILE_CASE(13) LRN4J_TILE_CASE(12) LRN4J_TILE_CASE(11) LRN4J_TILE_CASE(10)
+    LRN4J_TILE_CASE(9) LRN4J_TILE_CASE(8) LRN4J_TILE_CASE(7) LRN4J_TILE_CASE(6) LRN4J_TILE_CASE(5)
+    LRN4J_TILE_CASE(4) LRN4J_TILE_CASE(3) LRN4J_TILE_CASE(2)
+#undef LRN4J_TILE_CASE
+    default: tile<1, W, kRead>(kc, a, b, rs_b, c, ldc, last, st, next_c, pf); break;
+  }
+}
+
+// In-register transpose of an 8 x 8 block: afterwards r[j][i] is the former r[i][j].
+inline void transpose8(__m256 r[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+  const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+  const __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+// Packs rows [ic, ic+mc) x columns [pc, pc+kc) of op(A) as MR-row slivers: sliver s holds element
+// (ic + s*MR + i, pc + p) at dst[s*MR*kc + p*MR + i], rows past the edge as zeros.
+void pack_a(const Gemm& g, int64_t ic, int64_t mc, int64_t pc, int64_t kc, float* dst) {
+  if (g.trans_a) {
+    // op(A) column p is row p of A, contiguous: MR neighbours (zeros past the edge) into each sliver.
+    for (int64_t p = 0; p < kc; ++p) {
+      const float* src = g.a_at(ic, pc + p);
+      float* d = dst + p * kMR;
+      for (int64_t ir = 0; ir < mc; ir += kMR, d += kMR * kc) {
+        _mm512_mask_storeu_ps(d, lanes(kMR), _mm512_maskz_loadu_ps(lanes(std::min(kMR, mc - ir)), src + ir));
+      }
+    }
+    return;
+  }
+  // op(A) rows are contiguous: 8 x 8 transposes of 8 rows (zeros past the edge) x 8 steps; the rows of a
+  // sliver go in groups of 8, the last group of kMR % 8 rows stored masked.
+  for (int64_t ir = 0; ir < mc; ir += kMR, dst += kMR * kc) {
+    const int64_t mr = std::min(kMR, mc - ir);
+    const float* rows[kMR];
+    for (int64_t i = 0; i < kMR; ++i) rows[i] = g.a_at(ic + ir + std::min(i, mr - 1), pc);
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      for (int64_t i0 = 0; i0 < kMR; i0 += 8) {
+        const int64_t width = std::min<int64_t>(8, kMR - i0);
+        __m256 r[8];
+        for (int64_t i = 0; i < 8; ++i) {
+          r[i] = i < width && i0 + i < mr ? _mm256_loadu_ps(rows[i0 + i] + p) : _mm256_setzero_ps();
+        }
+        transpose8(r);
+        const __mmask16 m = lanes(width);
+        for (int q = 0; q < 8; ++q) {
+          _mm512_mask_storeu_ps(dst + (p + q) * kMR + i0, m, _mm512_castps256_ps512(r[q]));
+        }
+      }
+    }
+    for (; p < kc; ++p) {
+      for (int64_t i = 0; i < kMR; ++i) dst[p * kMR + i] = i < mr ? rows[i][p] : 0.0f;
+    }
+  }
+}
+
+// Packs rows [pc, pc+kc) x columns [jc, jc+nc) of op(B) as NR-column slivers: sliver s holds element
+// (pc + p, jc + s*NR + j) at dst[s*NR*kc + p*NR + j], columns past the edge as zeros.
+void pack_b(const Gemm& g, int64_t pc, int64_t kc, int64_t jc, int64_t nc, float* dst) {
+  if (!g.trans_b) {
+    // Rows of B are contiguous: walk each once across all slivers, so the reads stay sequential.
+    for (int64_t p = 0; p < kc; ++p) {
+      const float* src = g.b_at(pc + p, jc);
+      float* d = dst + p * kNR;
+      for (int64_t jr = 0; jr < nc; jr += kNR, d += kNR * kc) {
+        const int64_t nr = nc - jr;
+        if (nr >= kNR) {
+          _mm512_store_ps(d, _mm512_loadu_ps(src + jr));
+          _mm512_store_ps(d + 16, _mm512_loadu_ps(src + jr + 16));
+        } else {
+          _mm512_store_ps(d, _mm512_maskz_loadu_ps(lanes(std::min<int64_t>(16, nr)), src + jr));
+          _mm512_store_ps(d + 16, _mm512_maskz_loadu_ps(lanes(std::max<int64_t>(0, nr - 16)), src + jr + 16));
+        }
+      }
+    }
+    return;
+  }
+  // op(B) row p is strided in B; B's rows are the sliver's columns: 8 x 8 transposes of 8 rows of B
+  // (zeros past the edge) x 8 steps.
+  for (int64_t jr = 0; jr < nc; jr += kNR, dst += kNR * kc) {
+    const int64_t nr = std::min(kNR, nc - jr);
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      for (int64_t h = 0; h < kNR; h += 8) {
+        __m256 r[8];
+        for (int64_t j = 0; j < 8; ++j) {
+          r[j] = h + j < nr ? _mm256_loadu_ps(g.b_at(pc + p, jc + jr + h + j)) : _mm256_setzero_ps();
+        }
+        transpose8(r);
+        for (int q = 0; q < 8; ++q) _mm256_store_ps(dst + (p + q) * kNR + h, r[q]);
+      }
+    }
+    for (; p < kc; ++p) {
+      for (int64_t j = 0; j < kNR; ++j) dst[p * kNR + j] = j < nr ? *g.b_at(pc + p, jc + jr + j) : 0.0f;
+    }
+  }
+}
+
+// The five loops over one thread's rectangle of C, rows [m0, m1) x columns [n0, n1).
+// a_buf holds kMC*kKC floats, b_buf kKC*min(kNC, n1-n0 rounded up to kNR).
+void gemm_packed(const Gemm& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float* a_buf, float* b_buf) {
+  for (int64_t jc = n0; jc < n1; jc += kNC) {
+    const int64_t nc = std::min(kNC, n1 - jc);
+    for (int64_t pc = 0; pc < g.k; pc += kKC) {
+      const int64_t kc = std::min(kKC, g.k - pc);
+#ifndef LRN4J_NOPACK
+      pack_b(g, pc, kc, jc, nc, b_buf);
+#endif
+      const Start st{pc == 0 ? g.bias : nullptr, g.accumulate || pc > 0};
+      for (int64_t ic = m0; ic < m1; ic += kMC) {
+        const int64_t mc = std::min(kMC, m1 - ic);
+#ifndef LRN4J_NOPACK
+        pack_a(g, ic, mc, pc, kc, a_buf);
+#endif
+        for (int64_t jr = 0; jr < nc; jr += kNR) {
+          const int64_t nr = std::min(kNR, nc - jr);
+          const Start s{st.bias ? st.bias + jc + jr : nullptr, st.load_c};
+          float* c = g.c + ic * g.ldc + jc + jr;
+          const float* b = b_buf + jr * kc;
+          const __mmask16 last = lanes(nr > 16 ? nr - 16 : nr);
+          for (int64_t ir = 0; ir < mc; ir += kMR) {
+            const int64_t mr = std::min(kMR, mc - ir);
+            float* ct = c + ir * g.ldc;
+            const float* next = ir + kMR < mc ? ct + kMR * g.ldc : c + kNR;
+            // The first two tiles fetch the next sliver of B into L2, half each.
+            const int64_t t = ir / kMR;
+            const float* pf = LRN4J_PFB && t < 2 && jr + kNR < nc ? b + kNR * kc + t * 16 * kc : nullptr;
+            if (nr > 16) {
+              if (mr == kMR) {
+                tile<kMR, 2, BRead::kPacked>(kc, a_buf + ir * kc, b, kNR, ct, g.ldc, last, s, next, pf);
+              } else {
+                tile_rows<2, BRead::kPacked>(mr, kc, a_buf + ir * kc, b, kNR, ct, g.ldc, last, s, next, pf);
+              }
+            } else {
+              tile_rows<1, BRead::kPacked>(mr, kc, a_buf + ir * kc, b, kNR, ct, g.ldc, last, s, next, pf);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Small M, op(B) = B (not transposed): B is read in place, only op(A) (M x KC per block) is packed. Rows go
+// in near-equal groups of at most kMR; a group of R rows walks its columns in tiles as wide as its
+// registers allow (16*kWide[R] columns), the last one narrower. One thread's columns [n0, n1); a_buf
+// holds kSmallM*kKC floats.
+constexpr int kWide[] = {0, 8, 8, 8, 6, 4, 4, 3, 3, 2, 2, 2, 2, 2, 2};
+
+template <int R, int W>
+void small_m_cols(const Gemm& g, const float* a, int64_t i0, int64_t pc, int64_t kc, int64_t jr, int64_t nr,
+                  Start st, const float* next_c) {
+  const __mmask16 last = lanes(nr - 16 * (W - 1));
+  tile<R, W, BRead::kInPlace>(kc, a, g.b_at(pc, jr), g.ldb, g.c + i0 * g.ldc + jr, g.ldc, last,
+                              Start{st.bias ? st.bias + jr : nullptr, st.load_c}, next_c, nullptr);
+}
+
+template <int R>
+void small_m_rows(const Gemm& g, const float* a, int64_t i0, int64_t pc, int64_t kc, int64_t n0, int64_t n1,
+                  Start st) {
+  constexpr int W = kWide[R];
+  constexpr int64_t kWidth = 16 * W;
+  for (int64_t jr = n0; jr < n1; jr += kWidth) {
+    const int64_t nr = std::min(kWidth, n1 - jr);
+    const float* next_c = g.c + i0 * g.ldc + std::min(jr + kWidth, n1 - 1);
+    switch ((nr + 15) / 16) {
+#define LRN4J_COLS_CASE(w) \
+  case w: if constexpr (w <= W) small_m_cols<R, w>(g, a, i0, pc, kc, jr, nr, st, next_c); break;
+      LRN4J_COLS_CASE(8) LRN4J_COLS_CASE(7) LRN4J_COLS_CASE(6) LRN4J_COLS_CASE(5) LRN4J_COLS_CASE(4)
+      LRN4J_COLS_CASE(3) LRN4J_COLS_CASE(2) LRN4J_COLS_CASE(1)
+#undef LRN4J_COLS_CASE
+    }
+  }
+}
+
+void gemm_small_m(const Gemm& g, int64_t n0, int64_t n1, float* a_buf) {
+  const int64_t groups = (g.m + kMR - 1) / kMR;
+  for (int64_t pc = 0; pc < g.k; pc += kKC) {
+    const int64_t kc = std::min(kKC, g.k - pc);
+    const Start st{pc == 0 ? g.bias : nullptr, g.accumulate || pc > 0};
+    for (int64_t grp = 0; grp < groups; ++grp) {
+      const int64_t i0 = g.m * grp / groups, rows = g.m * (grp + 1) / groups - i0;
+      float* a = a_buf + grp * kMR * kc;
+      pack_a(g, i0, rows, pc, kc, a);
+      switch (rows) {
+#define LRN4J_ROWS_CASE(r) \
+  case r: if constexpr (r <= kMR) small_m_rows<r>(g, a, i0, pc, kc, n0, n1, st); break;
+        LRN4J_ROWS_CASE(14) LRN4J_ROWS_CASE(13) LRN4J_ROWS_CASE(12) LRN4J_ROWS_CASE(11) LRN4J_ROWS_CASE(10)
+        LRN4J_ROWS_CASE(9) LRN4J_ROWS_CASE(8) LRN4J_ROWS_CASE(7) LRN4J_ROWS_CASE(6) LRN4J_ROWS_CASE(5)
+        LRN4J_ROWS_CASE(4) LRN4J_ROWS_CASE(3) LRN4J_ROWS_CASE(2) LRN4J_ROWS_CASE(1)
+#undef LRN4J_ROWS_CASE
+      }
+    }
+  }
+}
+
+// Threads as a grid of rows x cols rectangles of C.
+struct Grid {
+  int rows, cols;
+};
+
+// The grid of at most `threads` rectangles (whole MR x NR tiles each) that minimises the largest
+// rectangle's work: its multiply-adds plus packing, weighted as about 8 multiply-adds per packed float.
+Grid choose_grid(int64_t tiles_m, int64_t tiles_n, int threads) {
+  for (int nt = threads; nt > 1; --nt) {
+    Grid best{0, 0};
+    int64_t best_cost = 0;
+    for (int r = 1; r <= nt; ++r) {
+      if (nt % r != 0 || r > tiles_m || nt / r > tiles_n) continue;
+      const int64_t rows = (tiles_m + r - 1) / r * kMR;
+      const int64_t cols = (tiles_n + nt / r - 1) / (nt / r) * kNR;
+      const int64_t cost = rows * cols + 8 * (rows + cols);
+      if (best.rows == 0 || cost < best_cost) {
+        best = Grid{r, nt / r};
+        best_cost = cost;
+      }
+    }
+    if (best.rows != 0) return best;
+  }
+  return Grid{1, 1};
+}
+
+// Start of part `i` of `parts` near-equal parts of `tiles` tiles.
+int64_t split(int64_t tiles, int parts, int i) { return tiles * i / parts; }
+
+}  // namespace
+
+void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+          const float* b, int64_t ldb, const float* bias, int accumulate, float* c, int64_t ldc, int threads) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    // No products: C becomes the bias (or 0), or gets the bias added; the reference loop is exactly that.
+    ref::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, 1);
+    return;
+  }
+  const Gemm g{trans_a != 0, trans_b != 0, m, n, k, a, lda, b, ldb, bias, accumulate != 0, c, ldc};
+  const int64_t tiles_m = (m + kMR - 1) / kMR;
+  const int64_t tiles_n = (n + kNR - 1) / kNR;
+  const int nt = threads_for(m * n * k, kMinFmaPerThread, threads);
+  const bool small_m = m <= kSmallM && !trans_b;
+  const Grid grid = small_m ? Grid{1, static_cast<int>(std::min<int64_t>(nt, tiles_n))}
+                            : choose_grid(tiles_m, tiles_n, nt);
+  const int parts = grid.rows * grid.cols;
+
+#pragma omp parallel for num_threads(parts) schedule(static, 1)
+  for (int part = 0; part < parts; ++part) {
+    const int pr = part / grid.cols, pn = part % grid.cols;
+    const int64_t m0 = split(tiles_m, grid.rows, pr) * kMR;
+    const int64_t m1 = std::min(m, split(tiles_m, grid.rows, pr + 1) * kMR);
+    const int64_t n0 = split(tiles_n, grid.cols, pn) * kNR;
+    const int64_t n1 = std::min(n, split(tiles_n, grid.cols, pn + 1) * kNR);
+    Scratch a_buf(small_m ? (kSmallM + kMR) * kKC : kMC * kKC);
+    Scratch b_buf(small_m ? 1 : kKC * std::min(kNC, (n1 - n0 + kNR - 1) / kNR * kNR));
+    if (!a_buf || !b_buf) {
+      // Out of memory for the packing buffers: this thread's rectangle is computed by the reference
+      // loops, which need none, rather than failing the call (the process must not die on it).
+      ref::gemm(trans_a, trans_b, m1 - m0, n1 - n0, k, g.a_at(m0, 0), lda, g.b_at(0, n0), ldb,
+                bias ? bias + n0 : nullptr, accumulate, c + m0 * ldc + n0, ldc, 1);
+    } else if (small_m) {
+      gemm_small_m(g, n0, n1, a_buf.get());
+    } else {
+      gemm_packed(g, m0, m1, n0, n1, a_buf.get(), b_buf.get());
+    }
+  }
+}
+
+}  // namespace lrn4j::avx512
