@@ -1,49 +1,53 @@
-// AVX-512F GEMM in the BLIS structure: five loops around a register-blocked micro-kernel.
-//   jc (NC columns of C) > pc (KC of the K dimension: pack a KC x NC block of op(B))
-//     > ic (MC rows: pack an MC x KC block of op(A)) > jr (NR) > ir (MR): micro-kernel on an MR x NR tile.
-// Packing copies op(A) and op(B) into contiguous slivers in the order the micro-kernel reads them, which
-// is also where the transposes are resolved and the edge slivers are zero-padded to full MR / NR.
+// AVX-512F GEMM. Compiled with -mavx512f -mfma (AVX-512F instructions only: 512-bit loads, stores, masked
+// loads and stores, FMA, broadcasts; the packing transposes use 256-bit AVX) and called only after
+// dispatch.cpp has seen AVX-512F and its OS-enabled register state.
+//
+// Three paths, chosen from the shape alone (never from the thread count):
+//  - packed, the BLIS structure: five loops around a register-blocked micro-kernel.
+//      jc (NC columns of C) > pc (KC of the K dimension: pack a KC x NC panel of op(B))
+//        > ic (MC rows: pack an MC x KC block of op(A)) > jr (NR) > ir (MR): micro-kernel on an MR x NR tile.
+//    Packing copies op(A) and op(B) into contiguous slivers in the order the micro-kernel reads them, which
+//    is also where the transposes are resolved and the edge slivers are zero-padded to full MR / NR.
+//  - small M (M <= kSmallM, op(B) = B): only op(A) is packed; B is read in place, in tiles as wide as the
+//    registers allow for the few rows there are. Packing B would cost as much as using it once.
+//  - one row (M == 1, op(B) = B): C's row is kept in L1 while B streams through row by row.
 //
 // Summation order: every element of C is one chain of fused multiply-adds over p = 0 .. K-1 in increasing
-// order, started from its initial value (the old C when accumulating, plus the bias when there is one).
-// A KC block other than the first continues the chain by loading the partial sums back from C. So the
-// result depends on nothing but the inputs: not on the block sizes, the tile an element falls in, the path
-// (packed or small-M) or the thread count.
+// order, started from its initial value (the bias or 0, plus the old C when accumulating). A KC block other
+// than the first continues the chain by loading the partial sums back from C. So the result depends on
+// nothing but the inputs: not on the block sizes, the tile an element falls in, the path, or the thread
+// count. It differs from the AVX2 and scalar kernel sets, which sum in other orders.
 #include <immintrin.h>
 
 #include <cstdlib>
-#include <memory>
 
 #include "kernels.h"
 
-#ifndef LRN4J_MR
-#define LRN4J_MR 12
-#define LRN4J_MC 240
-#define LRN4J_KC 256
-#define LRN4J_NC 4080
-#endif
-#ifndef LRN4J_PFB
-#define LRN4J_PFB 1
-#endif
-#ifndef LRN4J_SMALLM
-#define LRN4J_SMALLM 32
-#endif
-#ifndef LRN4J_AHEAD
-#define LRN4J_AHEAD 8
-#endif
-#ifndef LRN4J_CHINT
-#define LRN4J_CHINT _MM_HINT_T1
-#endif
 namespace lrn4j::avx512 {
 namespace {
 
-constexpr int64_t kMR = LRN4J_MR;
+// The register tile: MR rows x NR columns = 12 x 32 floats, 24 zmm accumulators, two B vectors and one A
+// broadcast in flight.
+constexpr int64_t kMR = 12;
 constexpr int64_t kNR = 32;
-constexpr int64_t kMC = LRN4J_MC;
-constexpr int64_t kKC = LRN4J_KC;
-constexpr int64_t kNC = LRN4J_NC;
+// Cache blocking, in floats. K goes in near-equal blocks of at most kKCMax: one block for K <= 1024, so
+// that C is read and written once (a second pass over C cost more than the smaller blocks gained). The
+// MC x KC block of A is kept near kABlock (256 KiB: L2, beside the KC x NR sliver of B that the
+// micro-kernel streams); the KC x NC panel of B near kBPanel (4 MiB, reused from L2/L3 by every MC block).
+// Measured on the 2-core Sapphire Rapids dev machine, single thread: 4096 x 1024 x 3072 went from
+// 142 GFLOP/s (KC 256, MC 240) to 157-164 (KC 1024, MC 60).
+constexpr int64_t kKCMax = 1024;
+constexpr int64_t kABlock = 64 * 1024;
+constexpr int64_t kBPanel = 1024 * 1024;
+// The small-M path: up to this many rows, in K blocks of kSmallKC (B rows read in place stay nearby).
+constexpr int64_t kSmallM = 32;
+constexpr int64_t kSmallKC = 512;
+constexpr int64_t kSmallNC = 384;  // a multiple of every tile width 16 * kWide[R]
+// Multiply-adds per thread below which starting another thread costs more than it saves.
 constexpr int64_t kMinFmaPerThread = int64_t{1} << 18;
-constexpr int64_t kSmallM = LRN4J_SMALLM;
+// The in-place paths fetch B this many rows ahead into L1: consecutive rows of B lie a row stride apart,
+// where the hardware prefetchers do not follow.
+constexpr int64_t kAheadRows = 8;
 
 // The whole problem in op() terms.
 struct Gemm {
@@ -62,33 +66,57 @@ struct Gemm {
   const float* b_at(int64_t p, int64_t j) const { return trans_b ? b + j * ldb + p : b + p * ldb + j; }
 };
 
-// 64-byte aligned scratch owned by one thread for one call; empty when the allocation failed.
-struct Scratch {
-  std::unique_ptr<float, decltype(&std::free)> p{nullptr, &std::free};
-  explicit Scratch(int64_t floats) {
-    const size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
-    p.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-  }
-  float* get() const { return p.get(); }
-  explicit operator bool() const { return p != nullptr; }
+// Block sizes of the packed path for this K.
+struct Blocking {
+  int64_t kc, mc, nc;
 };
+
+Blocking blocking(int64_t k) {
+  const int64_t blocks = (k + kKCMax - 1) / kKCMax;
+  const int64_t kc = (k + blocks - 1) / blocks;
+  return Blocking{kc, std::max(kMR, kABlock / kc / kMR * kMR), std::max(kNR, kBPanel / kc / kNR * kNR)};
+}
+
+// Packing scratch of the calling thread, 64-byte aligned, kept between calls and grown when a call needs
+// more (at most kABlock + kMR * kKCMax floats for A, and kBPanel + kNR * kKCMax for B): allocating it per
+// call cost a page fault per 4 KiB on every call. NULL when the allocation fails.
+float* scratch(int which, int64_t floats) {
+  struct Buffer {
+    float* p = nullptr;
+    int64_t floats = 0;
+    ~Buffer() { std::free(p); }
+  };
+  thread_local Buffer buffers[2];
+  Buffer& b = buffers[which];
+  if (b.floats < floats) {
+    std::free(b.p);
+    const size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
+    b.p = static_cast<float*>(std::aligned_alloc(64, bytes));
+    b.floats = b.p ? floats : 0;
+  }
+  return b.p;
+}
 
 // Lanes [0, n) of a 16-lane mask, n in [0, 16].
 inline __mmask16 lanes(int64_t n) { return static_cast<__mmask16>((1u << n) - 1); }
 
-// Where a tile's chains start for this KC block: the first block starts from bias (NULL, or the tile's
-// first column of it) and, when the call accumulates, the old C; later blocks start from C.
+// The initial value of 16 chains (lanes `m`) of row `c`: the first KC block starts from the bias (NULL:
+// 0) plus, when the call accumulates, the old C; later blocks start from the partial sums in C.
 struct Start {
-  const float* bias;
+  const float* bias;  // the tile's first column of the bias, or NULL
   bool load_c;
 };
 
-// How a tile reads B. kPacked: a packed sliver, zero-padded to 16*W columns; `pf` (NULL, or the next
-// sliver) is fetched into L2 one line per step. kInPlace: B itself (row stride rs_b), the last vector
-// read masked, and the rows kAheadRows steps ahead fetched into L1, because consecutive rows of B lie a
-// row stride apart where the hardware prefetchers do not follow.
+inline __m512 start(Start st, const float* c, __mmask16 m) {
+  __m512 v = st.bias ? _mm512_maskz_loadu_ps(m, st.bias) : _mm512_setzero_ps();
+  if (st.load_c) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c), v);
+  return v;
+}
+
+// How a tile reads B. kPacked: a packed sliver, zero-padded to 16*W columns; `pf` (NULL, or part of the
+// next sliver) is fetched into L2 one line per step. kInPlace: B itself (row stride rs_b), the last vector
+// read masked, and the rows kAheadRows steps ahead fetched into L1.
 enum class BRead { kPacked, kInPlace };
-constexpr int64_t kAheadRows = LRN4J_AHEAD;
 
 // One R x (16*W) tile of C (R <= kMR rows, W zmm columns, the last of which has the lanes in `last`): kc
 // rank-1 updates from a packed A sliver (element (i, p) at a[p*kMR + i]) and B (element (p, j) at
@@ -103,16 +131,14 @@ inline void tile(int64_t kc, const float* a, const float* b, int64_t rs_b, float
   for (int i = 0; i < R; ++i) {
 #pragma GCC unroll 8
     for (int w = 0; w < W; ++w) {
-      const __mmask16 m = w == W - 1 ? last : __mmask16(0xFFFF);
-      __m512 v = st.bias ? _mm512_maskz_loadu_ps(m, st.bias + 16 * w) : _mm512_setzero_ps();
-      if (st.load_c) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c + i * ldc + 16 * w), v);
-      acc[i][w] = v;
+      acc[i][w] = start(Start{st.bias ? st.bias + 16 * w : nullptr, st.load_c}, c + i * ldc + 16 * w,
+                        w == W - 1 ? last : __mmask16(0xFFFF));
     }
   }
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) {
-    _mm_prefetch(reinterpret_cast<const char*>(next_c + i * ldc), LRN4J_CHINT);
-    _mm_prefetch(reinterpret_cast<const char*>(next_c + i * ldc + 16 * W - 1), LRN4J_CHINT);
+    _mm_prefetch(reinterpret_cast<const char*>(next_c + i * ldc), _MM_HINT_T1);
+    _mm_prefetch(reinterpret_cast<const char*>(next_c + i * ldc + 16 * W - 1), _MM_HINT_T1);
   }
   auto load_b = [&](int w) {
     return kInPlace && w == W - 1 ? _mm512_maskz_loadu_ps(last, b + 16 * w) : _mm512_loadu_ps(b + 16 * w);
@@ -172,13 +198,14 @@ inline void tile_rows(int64_t mr, int64_t kc, const float* a, const float* b, in
   switch (mr) {
 #define LRN4J_TILE_CASE(r) \
   case r: tile<r, W, kRead>(kc, a, b, rs_b, c, ldc, last, st, next_c, pf); break;
-    LRN4J_TILE_CASE(14) LRN4J_TILE_CASE(13) LRN4J_TILE_CASE(12) LRN4J_TILE_CASE(11) LRN4J_TILE_CASE(10)
-    LRN4J_TILE_CASE(9) LRN4J_TILE_CASE(8) LRN4J_TILE_CASE(7) LRN4J_TILE_CASE(6) LRN4J_TILE_CASE(5)
-    LRN4J_TILE_CASE(4) LRN4J_TILE_CASE(3) LRN4J_TILE_CASE(2)
+    LRN4J_TILE_CASE(12) LRN4J_TILE_CASE(11) LRN4J_TILE_CASE(10) LRN4J_TILE_CASE(9) LRN4J_TILE_CASE(8)
+    LRN4J_TILE_CASE(7) LRN4J_TILE_CASE(6) LRN4J_TILE_CASE(5) LRN4J_TILE_CASE(4) LRN4J_TILE_CASE(3)
+    LRN4J_TILE_CASE(2)
 #undef LRN4J_TILE_CASE
     default: tile<1, W, kRead>(kc, a, b, rs_b, c, ldc, last, st, next_c, pf); break;
   }
 }
+static_assert(kMR == 12, "tile_rows and gemm_small_m list the row counts up to kMR");
 
 // In-register transpose of an 8 x 8 block: afterwards r[j][i] is the former r[i][j].
 inline void transpose8(__m256 r[8]) {
@@ -288,21 +315,18 @@ void pack_b(const Gemm& g, int64_t pc, int64_t kc, int64_t jc, int64_t nc, float
 }
 
 // The five loops over one thread's rectangle of C, rows [m0, m1) x columns [n0, n1).
-// a_buf holds kMC*kKC floats, b_buf kKC*min(kNC, n1-n0 rounded up to kNR).
-void gemm_packed(const Gemm& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float* a_buf, float* b_buf) {
-  for (int64_t jc = n0; jc < n1; jc += kNC) {
-    const int64_t nc = std::min(kNC, n1 - jc);
-    for (int64_t pc = 0; pc < g.k; pc += kKC) {
-      const int64_t kc = std::min(kKC, g.k - pc);
-#ifndef LRN4J_NOPACK
+// a_buf holds bl.mc * bl.kc floats, b_buf bl.kc * min(bl.nc, n1 - n0 rounded up to kNR).
+void gemm_packed(const Gemm& g, const Blocking& bl, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float* a_buf,
+                 float* b_buf) {
+  for (int64_t jc = n0; jc < n1; jc += bl.nc) {
+    const int64_t nc = std::min(bl.nc, n1 - jc);
+    for (int64_t pc = 0; pc < g.k; pc += bl.kc) {
+      const int64_t kc = std::min(bl.kc, g.k - pc);
       pack_b(g, pc, kc, jc, nc, b_buf);
-#endif
       const Start st{pc == 0 ? g.bias : nullptr, g.accumulate || pc > 0};
-      for (int64_t ic = m0; ic < m1; ic += kMC) {
-        const int64_t mc = std::min(kMC, m1 - ic);
-#ifndef LRN4J_NOPACK
+      for (int64_t ic = m0; ic < m1; ic += bl.mc) {
+        const int64_t mc = std::min(bl.mc, m1 - ic);
         pack_a(g, ic, mc, pc, kc, a_buf);
-#endif
         for (int64_t jr = 0; jr < nc; jr += kNR) {
           const int64_t nr = std::min(kNR, nc - jr);
           const Start s{st.bias ? st.bias + jc + jr : nullptr, st.load_c};
@@ -315,7 +339,7 @@ void gemm_packed(const Gemm& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, 
             const float* next = ir + kMR < mc ? ct + kMR * g.ldc : c + kNR;
             // The first two tiles fetch the next sliver of B into L2, half each.
             const int64_t t = ir / kMR;
-            const float* pf = LRN4J_PFB && t < 2 && jr + kNR < nc ? b + kNR * kc + t * 16 * kc : nullptr;
+            const float* pf = t < 2 && jr + kNR < nc ? b + kNR * kc + t * 16 * kc : nullptr;
             if (nr > 16) {
               if (mr == kMR) {
                 tile<kMR, 2, BRead::kPacked>(kc, a_buf + ir * kc, b, kNR, ct, g.ldc, last, s, next, pf);
@@ -332,11 +356,12 @@ void gemm_packed(const Gemm& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, 
   }
 }
 
-// Small M, op(B) = B (not transposed): B is read in place, only op(A) (M x KC per block) is packed. Rows go
-// in near-equal groups of at most kMR; a group of R rows walks its columns in tiles as wide as its
-// registers allow (16*kWide[R] columns), the last one narrower. One thread's columns [n0, n1); a_buf
-// holds kSmallM*kKC floats.
-constexpr int kWide[] = {0, 8, 8, 8, 6, 4, 4, 3, 3, 2, 2, 2, 2, 2, 2};
+// Small M, op(B) = B: B is read in place, only op(A) is packed (at most kSmallM x kSmallKC floats per
+// block). Rows go in near-equal groups of at most kMR; a group of R rows walks its columns in tiles as
+// wide as its registers allow (16*kWide[R] columns), the last one narrower. The groups take turns on
+// chunks of kSmallNC columns, so that the KC x kSmallNC block of B the first group reads (768 KiB) is
+// still in L2 for the others. One thread's columns [n0, n1).
+constexpr int kWide[] = {0, 8, 8, 8, 6, 4, 4, 3, 3, 2, 2, 2, 2};
 
 template <int R, int W>
 void small_m_cols(const Gemm& g, const float* a, int64_t i0, int64_t pc, int64_t kc, int64_t jr, int64_t nr,
@@ -364,22 +389,29 @@ void small_m_rows(const Gemm& g, const float* a, int64_t i0, int64_t pc, int64_t
   }
 }
 
+// a_buf holds kSmallM rounded up to kMR times kSmallKC floats.
 void gemm_small_m(const Gemm& g, int64_t n0, int64_t n1, float* a_buf) {
   const int64_t groups = (g.m + kMR - 1) / kMR;
-  for (int64_t pc = 0; pc < g.k; pc += kKC) {
-    const int64_t kc = std::min(kKC, g.k - pc);
+  for (int64_t pc = 0; pc < g.k; pc += kSmallKC) {
+    const int64_t kc = std::min(kSmallKC, g.k - pc);
     const Start st{pc == 0 ? g.bias : nullptr, g.accumulate || pc > 0};
     for (int64_t grp = 0; grp < groups; ++grp) {
       const int64_t i0 = g.m * grp / groups, rows = g.m * (grp + 1) / groups - i0;
-      float* a = a_buf + grp * kMR * kc;
-      pack_a(g, i0, rows, pc, kc, a);
-      switch (rows) {
+      pack_a(g, i0, rows, pc, kc, a_buf + grp * kMR * kc);
+    }
+    for (int64_t j0 = n0; j0 < n1; j0 += kSmallNC) {
+      const int64_t j1 = std::min(n1, j0 + kSmallNC);
+      for (int64_t grp = 0; grp < groups; ++grp) {
+        const int64_t i0 = g.m * grp / groups, rows = g.m * (grp + 1) / groups - i0;
+        const float* a = a_buf + grp * kMR * kc;
+        switch (rows) {
 #define LRN4J_ROWS_CASE(r) \
-  case r: if constexpr (r <= kMR) small_m_rows<r>(g, a, i0, pc, kc, n0, n1, st); break;
-        LRN4J_ROWS_CASE(14) LRN4J_ROWS_CASE(13) LRN4J_ROWS_CASE(12) LRN4J_ROWS_CASE(11) LRN4J_ROWS_CASE(10)
-        LRN4J_ROWS_CASE(9) LRN4J_ROWS_CASE(8) LRN4J_ROWS_CASE(7) LRN4J_ROWS_CASE(6) LRN4J_ROWS_CASE(5)
-        LRN4J_ROWS_CASE(4) LRN4J_ROWS_CASE(3) LRN4J_ROWS_CASE(2) LRN4J_ROWS_CASE(1)
+  case r: small_m_rows<r>(g, a, i0, pc, kc, j0, j1, st); break;
+        LRN4J_ROWS_CASE(12) LRN4J_ROWS_CASE(11) LRN4J_ROWS_CASE(10) LRN4J_ROWS_CASE(9) LRN4J_ROWS_CASE(8)
+        LRN4J_ROWS_CASE(7) LRN4J_ROWS_CASE(6) LRN4J_ROWS_CASE(5) LRN4J_ROWS_CASE(4) LRN4J_ROWS_CASE(3)
+        LRN4J_ROWS_CASE(2) LRN4J_ROWS_CASE(1)
 #undef LRN4J_ROWS_CASE
+        }
       }
     }
   }
@@ -414,6 +446,7 @@ Grid choose_grid(int64_t tiles_m, int64_t tiles_n, int threads) {
 // Start of part `i` of `parts` near-equal parts of `tiles` tiles.
 int64_t split(int64_t tiles, int parts, int i) { return tiles * i / parts; }
 
+
 }  // namespace
 
 void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
@@ -425,10 +458,11 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
     return;
   }
   const Gemm g{trans_a != 0, trans_b != 0, m, n, k, a, lda, b, ldb, bias, accumulate != 0, c, ldc};
+  const bool small_m = m <= kSmallM && !trans_b;
+  const Blocking bl = blocking(k);
   const int64_t tiles_m = (m + kMR - 1) / kMR;
   const int64_t tiles_n = (n + kNR - 1) / kNR;
   const int nt = threads_for(m * n * k, kMinFmaPerThread, threads);
-  const bool small_m = m <= kSmallM && !trans_b;
   const Grid grid = small_m ? Grid{1, static_cast<int>(std::min<int64_t>(nt, tiles_n))}
                             : choose_grid(tiles_m, tiles_n, nt);
   const int parts = grid.rows * grid.cols;
@@ -440,17 +474,17 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
     const int64_t m1 = std::min(m, split(tiles_m, grid.rows, pr + 1) * kMR);
     const int64_t n0 = split(tiles_n, grid.cols, pn) * kNR;
     const int64_t n1 = std::min(n, split(tiles_n, grid.cols, pn + 1) * kNR);
-    Scratch a_buf(small_m ? (kSmallM + kMR) * kKC : kMC * kKC);
-    Scratch b_buf(small_m ? 1 : kKC * std::min(kNC, (n1 - n0 + kNR - 1) / kNR * kNR));
+    float* a_buf = scratch(0, small_m ? (kSmallM + kMR - 1) / kMR * kMR * kSmallKC : bl.mc * bl.kc);
+    float* b_buf = small_m ? a_buf : scratch(1, bl.kc * std::min(bl.nc, (n1 - n0 + kNR - 1) / kNR * kNR));
     if (!a_buf || !b_buf) {
       // Out of memory for the packing buffers: this thread's rectangle is computed by the reference
       // loops, which need none, rather than failing the call (the process must not die on it).
       ref::gemm(trans_a, trans_b, m1 - m0, n1 - n0, k, g.a_at(m0, 0), lda, g.b_at(0, n0), ldb,
                 bias ? bias + n0 : nullptr, accumulate, c + m0 * ldc + n0, ldc, 1);
     } else if (small_m) {
-      gemm_small_m(g, n0, n1, a_buf.get());
+      gemm_small_m(g, n0, n1, a_buf);
     } else {
-      gemm_packed(g, m0, m1, n0, n1, a_buf.get(), b_buf.get());
+      gemm_packed(g, bl, m0, m1, n0, n1, a_buf, b_buf);
     }
   }
 }

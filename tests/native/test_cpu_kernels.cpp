@@ -458,12 +458,15 @@ void check_gemms(Checker& ck) {
       }
     }
   }
-  // Shapes crossing the KC / MC / NC blocks, the small-M path and its edges (AVX2 tiles 6 x 16, AVX-512
-  // tiles up to 14 x 32 and wider ones for few rows).
-  const int64_t shapes[][3] = {{300, 517, 200}, {7, 1000, 600}, {16, 33, 300}, {17, 40, 513},
+  // Shapes crossing the KC / MC / NC blocks, the small-M paths and their edges (AVX2: tiles 6 x 16, K
+  // blocks of 256; AVX-512: tiles 12 x 32 and wider ones for few rows, K blocks of up to 1024 packed and
+  // 512 in place, MC and NC from KC, small-M column chunks of 384).
+  const int64_t shapes[][3] = {{300, 517, 200}, {7, 1000, 600}, {16, 33, 300},  {17, 40, 513},
                                {1, 17, 1},      {6, 16, 256},   {20, 4100, 30}, {173, 5, 260},
                                {12, 32, 257},   {13, 33, 100},  {25, 47, 520},  {32, 129, 300},
-                               {33, 95, 1100},  {2, 200, 9},    {49, 2049, 70}, {1000, 49, 31}};
+                               {33, 95, 1100},  {2, 200, 9},    {49, 2049, 70}, {1000, 49, 31},
+                               {1, 1536, 1030}, {31, 800, 1100}, {700, 70, 300}, {40, 2100, 1030},
+                               {97, 33, 2100}};
   for (const auto& s : shapes) {
     for (int ta = 0; ta < 2; ++ta) {
       for (int tb = 0; tb < 2; ++tb) {
@@ -1037,7 +1040,7 @@ void check_threads_bitwise(Checker& ck, const std::string& what, size_t n, F run
 void check_gemm_determinism(Checker& ck) {
   // Tall (rows split), wide (columns split) and small-M shapes; the three training forms.
   const int64_t shapes[][3] = {{300, 517, 200}, {40, 2000, 300}, {12, 3000, 100}, {1000, 20, 700},
-                               {1, 1536, 512},  {32, 1536, 512}, {256, 768, 1000}};
+                               {1, 1536, 512},  {32, 1536, 512}, {256, 768, 1000}, {600, 2100, 1100}};
   for (const auto& s : shapes) {
     for (int form = 0; form < 3; ++form) {
       const int64_t m = s[0], n = s[1], k = s[2];
@@ -1061,7 +1064,7 @@ void check_gemm_determinism(Checker& ck) {
 // rows (another path, other tiles, another thread split) gives exactly the bits of the full call.
 void check_gemm_row_bands(Checker& ck) {
   lrn4j_set_isa(LRN4J_ISA_AVX512);
-  const int64_t shapes[][3] = {{300, 517, 600}, {40, 100, 300}, {33, 1536, 512}};
+  const int64_t shapes[][3] = {{300, 517, 600}, {40, 100, 300}, {33, 1536, 512}, {130, 700, 1100}};
   for (const auto& s : shapes) {
     for (int form = 0; form < 3; ++form) {
       const int64_t m = s[0], n = s[1], k = s[2];
