@@ -15,7 +15,10 @@ import org.lrn4j.tensor.Tensor;
  *
  * <p>System properties read once at load: {@code lrn4j.threads} (kernel threads, default: all
  * processors) and {@code lrn4j.isa} ({@code scalar}, {@code avx2} or {@code avx512}, default: the best
- * the CPU has; {@code avx512} is the AVX-512F GEMM with the AVX2 kernels for everything else).
+ * the CPU has; {@code avx512} is the AVX-512F GEMM with the AVX2 kernels for everything else). Without
+ * the property, the environment variable {@code LRN4J_ISA} is read the same way. Forcing a level the CPU
+ * lacks is an error. The kernel sets may differ from each other by rounding; none depends on the thread
+ * count.
  */
 public final class NativeBackend extends Backend {
     private static NativeBackend instance;
@@ -52,24 +55,76 @@ public final class NativeBackend extends Backend {
             NativeKernels.setNumThreads(KernelThreads.configured());
         }
         String isa = System.getProperty("lrn4j.isa");
+        String source = "-Dlrn4j.isa";
+        if (isa == null) {
+            isa = System.getenv("LRN4J_ISA");
+            source = "LRN4J_ISA";
+        }
         if (isa != null) {
-            int wanted;
-            switch (isa.trim().toLowerCase(Locale.ROOT)) {
-                case "scalar":
-                    wanted = NativeKernels.ISA_SCALAR;
-                    break;
-                case "avx2":
-                    wanted = NativeKernels.ISA_AVX2;
-                    break;
-                case "avx512":
-                    wanted = NativeKernels.ISA_AVX512;
-                    break;
-                default:
-                    throw new IllegalStateException("-Dlrn4j.isa must be scalar, avx2 or avx512, got '" + isa + "'");
-            }
+            int wanted = isaLevel(isa, source);
             if (NativeKernels.setIsa(wanted) != wanted) {
-                throw new IllegalStateException("-Dlrn4j.isa=" + isa + " is not supported by this CPU");
+                throw new IllegalStateException(source + "=" + isa + " is not supported by this CPU (features: "
+                        + cpuFeatures() + ")");
             }
+        }
+    }
+
+    private static int isaLevel(String name, String source) {
+        switch (name.trim().toLowerCase(Locale.ROOT)) {
+            case "scalar":
+                return NativeKernels.ISA_SCALAR;
+            case "avx2":
+                return NativeKernels.ISA_AVX2;
+            case "avx512":
+                return NativeKernels.ISA_AVX512;
+            default:
+                throw new IllegalStateException(source + " must be scalar, avx2 or avx512, got '" + name + "'");
+        }
+    }
+
+    /** Whether this CPU runs kernel set {@code name} ("scalar", "avx2" or "avx512"). */
+    public static boolean supportsIsa(String name) {
+        int level = isaLevel(name, "kernel set");
+        int f = NativeKernels.cpuFeatures();
+        switch (level) {
+            case NativeKernels.ISA_AVX512:
+                return (f & NativeKernels.CPU_AVX2) != 0 && (f & NativeKernels.CPU_AVX512F) != 0;
+            case NativeKernels.ISA_AVX2:
+                return (f & NativeKernels.CPU_AVX2) != 0;
+            default:
+                return true;
+        }
+    }
+
+    /**
+     * Chooses the kernel set ("scalar", "avx2" or "avx512"), as {@code -Dlrn4j.isa} does at load; throws
+     * {@link IllegalArgumentException} for a name this CPU cannot run. Results may differ between kernel
+     * sets by rounding (each sums in its own order); within one set they do not depend on the thread
+     * count. Meant for start-up and tests: not while kernels run on other threads.
+     */
+    public void setIsa(String name) {
+        int wanted;
+        try {
+            wanted = isaLevel(name, "kernel set");
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (!supportsIsa(name)) {
+            throw new IllegalArgumentException("kernel set " + name + " is not supported by this CPU (features: "
+                    + cpuFeatures() + ")");
+        }
+        NativeKernels.setIsa(wanted);
+    }
+
+    /** The kernel set in use as {@link #setIsa} names it: "avx512", "avx2" or "scalar". */
+    public String isaName() {
+        switch (NativeKernels.isa()) {
+            case NativeKernels.ISA_AVX512:
+                return "avx512";
+            case NativeKernels.ISA_AVX2:
+                return "avx2";
+            default:
+                return "scalar";
         }
     }
 
