@@ -2,15 +2,15 @@
 // loads and stores, FMA, broadcasts; the packing transposes use 256-bit AVX) and called only after
 // dispatch.cpp has seen AVX-512F and its OS-enabled register state.
 //
-// Three paths, chosen from the shape alone (never from the thread count):
+// Two paths, chosen from the shape alone (never from the thread count):
 //  - packed, the BLIS structure: five loops around a register-blocked micro-kernel.
 //      jc (NC columns of C) > pc (KC of the K dimension: pack a KC x NC panel of op(B))
 //        > ic (MC rows: pack an MC x KC block of op(A)) > jr (NR) > ir (MR): micro-kernel on an MR x NR tile.
 //    Packing copies op(A) and op(B) into contiguous slivers in the order the micro-kernel reads them, which
 //    is also where the transposes are resolved and the edge slivers are zero-padded to full MR / NR.
 //  - small M (M <= kSmallM, op(B) = B): only op(A) is packed; B is read in place, in tiles as wide as the
-//    registers allow for the few rows there are. Packing B would cost as much as using it once.
-//  - one row (M == 1, op(B) = B): C's row is kept in L1 while B streams through row by row.
+//    registers allow for the few rows there are. Packing B would cost as much as using it once. (A
+//    row-streaming form for M == 1, C's row in L1 and B read row by row, measured slower than the tiles.)
 //
 // Summation order: every element of C is one chain of fused multiply-adds over p = 0 .. K-1 in increasing
 // order, started from its initial value (the bias or 0, plus the old C when accumulating). A KC block other
@@ -34,8 +34,9 @@ constexpr int64_t kNR = 32;
 // that C is read and written once (a second pass over C cost more than the smaller blocks gained). The
 // MC x KC block of A is kept near kABlock (256 KiB: L2, beside the KC x NR sliver of B that the
 // micro-kernel streams); the KC x NC panel of B near kBPanel (4 MiB, reused from L2/L3 by every MC block).
-// Measured on the 2-core Sapphire Rapids dev machine, single thread: 4096 x 1024 x 3072 went from
-// 142 GFLOP/s (KC 256, MC 240) to 157-164 (KC 1024, MC 60).
+// Measured on the 2-core AVX-512 dev machine (Xeon, family 6 model 207; 48 KiB L1d and 2 MiB L2 per core),
+// one thread: 4096 x 1024 x 3072 went from 142 GFLOP/s (KC 256, MC 240) to 157-164 (KC 1024, MC 60);
+// larger A blocks (MC 480 at KC 256) or a 1 MiB B panel were slower.
 constexpr int64_t kKCMax = 1024;
 constexpr int64_t kABlock = 64 * 1024;
 constexpr int64_t kBPanel = 1024 * 1024;
