@@ -11,6 +11,10 @@
 //  - small M (M <= kSmallM, op(B) = B): only op(A) is packed; B is read in place, in tiles as wide as the
 //    registers allow for the few rows there are. Packing B would cost as much as using it once. (A
 //    row-streaming form for M == 1, C's row in L1 and B read row by row, measured slower than the tiles.)
+//    These calls are short (tens to hundreds of microseconds), so their threads are not an OpenMP team,
+//    whose end waits for every thread: column chunks go through share_work (work_share.h), where the
+//    caller never waits for a helper that another process keeps off its core. (With OpenMP, under load
+//    the 1 x 512 x 1536 call took 8 ms instead of 0.1.)
 //
 // Summation order: every element of C is one chain of fused multiply-adds over p = 0 .. K-1 in increasing
 // order, started from its initial value (the bias or 0, plus the old C when accumulating). A KC block other
@@ -22,6 +26,7 @@
 #include <cstdlib>
 
 #include "kernels.h"
+#include "work_share.h"
 
 namespace lrn4j::avx512 {
 namespace {
@@ -460,12 +465,29 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
   }
   const Gemm g{trans_a != 0, trans_b != 0, m, n, k, a, lda, b, ldb, bias, accumulate != 0, c, ldc};
   const bool small_m = m <= kSmallM && !trans_b;
+  const int nt = threads_for(m * n * k, kMinFmaPerThread, threads);
+  if (small_m) {
+    // Items of `chunk` columns (whole tiles of every width), shared with helpers that the call never
+    // waits for: a call this short must not wait for a thread that another process keeps off its core.
+    const int64_t chunk = std::clamp((n + 2 * nt - 1) / (2 * nt) + kNR - 1, kNR, kSmallNC) / kNR * kNR;
+    auto item = [&](int64_t i) {
+      const int64_t n0 = i * chunk, n1 = std::min(n, n0 + chunk);
+      float* a_buf = scratch(0, (kSmallM + kMR - 1) / kMR * kMR * kSmallKC);
+      if (a_buf) {
+        gemm_small_m(g, n0, n1, a_buf);
+      } else {
+        // Out of memory for the packing buffer: the reference loops need none.
+        ref::gemm(trans_a, trans_b, m, n1 - n0, k, a, lda, g.b_at(0, n0), ldb, bias ? bias + n0 : nullptr,
+                  accumulate, c + n0, ldc, 1);
+      }
+    };
+    share_work((n + chunk - 1) / chunk, nt, item);
+    return;
+  }
   const Blocking bl = blocking(k);
   const int64_t tiles_m = (m + kMR - 1) / kMR;
   const int64_t tiles_n = (n + kNR - 1) / kNR;
-  const int nt = threads_for(m * n * k, kMinFmaPerThread, threads);
-  const Grid grid = small_m ? Grid{1, static_cast<int>(std::min<int64_t>(nt, tiles_n))}
-                            : choose_grid(tiles_m, tiles_n, nt);
+  const Grid grid = choose_grid(tiles_m, tiles_n, nt);
   const int parts = grid.rows * grid.cols;
 
 #pragma omp parallel for num_threads(parts) schedule(static, 1)
@@ -475,15 +497,13 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
     const int64_t m1 = std::min(m, split(tiles_m, grid.rows, pr + 1) * kMR);
     const int64_t n0 = split(tiles_n, grid.cols, pn) * kNR;
     const int64_t n1 = std::min(n, split(tiles_n, grid.cols, pn + 1) * kNR);
-    float* a_buf = scratch(0, small_m ? (kSmallM + kMR - 1) / kMR * kMR * kSmallKC : bl.mc * bl.kc);
-    float* b_buf = small_m ? a_buf : scratch(1, bl.kc * std::min(bl.nc, (n1 - n0 + kNR - 1) / kNR * kNR));
+    float* a_buf = scratch(0, bl.mc * bl.kc);
+    float* b_buf = scratch(1, bl.kc * std::min(bl.nc, (n1 - n0 + kNR - 1) / kNR * kNR));
     if (!a_buf || !b_buf) {
       // Out of memory for the packing buffers: this thread's rectangle is computed by the reference
       // loops, which need none, rather than failing the call (the process must not die on it).
       ref::gemm(trans_a, trans_b, m1 - m0, n1 - n0, k, g.a_at(m0, 0), lda, g.b_at(0, n0), ldb,
                 bias ? bias + n0 : nullptr, accumulate, c + m0 * ldc + n0, ldc, 1);
-    } else if (small_m) {
-      gemm_small_m(g, n0, n1, a_buf);
     } else {
       gemm_packed(g, bl, m0, m1, n0, n1, a_buf, b_buf);
     }
