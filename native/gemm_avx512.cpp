@@ -11,10 +11,13 @@
 //  - small M (M <= kSmallM, op(B) = B): only op(A) is packed; B is read in place, in tiles as wide as the
 //    registers allow for the few rows there are. Packing B would cost as much as using it once. (A
 //    row-streaming form for M == 1, C's row in L1 and B read row by row, measured slower than the tiles.)
-//    These calls are short (tens to hundreds of microseconds), so their threads are not an OpenMP team,
-//    whose end waits for every thread: column chunks go through share_work (work_share.h), where the
-//    caller never waits for a helper that another process keeps off its core. (With OpenMP, under load
-//    the 1 x 512 x 1536 call took 8 ms instead of 0.1.)
+//
+// Threads: both paths share their work through share_work (work_share.h) rather than an OpenMP team, whose
+// end waits for every thread: the caller starts at once and never waits for a helper that has not started,
+// so a helper that another process keeps off its core costs at most the item it holds. (With an OpenMP
+// team, on the shared 2-core machine under load, 1 x 512 x 1536 took 8 ms a call instead of 0.1.) The
+// small-M path shares chunks of columns; the packed path packs each B panel together, then shares its
+// blocks of C. Items are fixed by the shape, so which thread computes one changes nothing.
 //
 // Summation order: every element of C is one chain of fused multiply-adds over p = 0 .. K-1 in increasing
 // order, started from its initial value (the bias or 0, plus the old C when accumulating). A KC block other
@@ -23,6 +26,7 @@
 // count. It differs from the AVX2 and scalar kernel sets, which sum in other orders.
 #include <immintrin.h>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "kernels.h"
@@ -320,44 +324,96 @@ void pack_b(const Gemm& g, int64_t pc, int64_t kc, int64_t jc, int64_t nc, float
   }
 }
 
-// The five loops over one thread's rectangle of C, rows [m0, m1) x columns [n0, n1).
-// a_buf holds bl.mc * bl.kc floats, b_buf bl.kc * min(bl.nc, n1 - n0 rounded up to kNR).
-void gemm_packed(const Gemm& g, const Blocking& bl, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float* a_buf,
-                 float* b_buf) {
-  for (int64_t jc = n0; jc < n1; jc += bl.nc) {
-    const int64_t nc = std::min(bl.nc, n1 - jc);
+// Elements [i0, i1) x [j0, j1) of C for the products p in [p0, p1), one scalar fused multiply-add at a
+// time in the same order as the tiles (so with the same result): the way out when a packing buffer cannot
+// be allocated.
+void scalar_block(const Gemm& g, int64_t i0, int64_t i1, int64_t j0, int64_t j1, int64_t p0, int64_t p1) {
+  for (int64_t i = i0; i < i1; ++i) {
+    for (int64_t j = j0; j < j1; ++j) {
+      float* c = g.c + i * g.ldc + j;
+      float v = p0 == 0 && g.bias ? g.bias[j] : 0.0f;
+      if (g.accumulate || p0 > 0) v = *c + v;
+      for (int64_t p = p0; p < p1; ++p) v = std::fma(*g.a_at(i, p), *g.b_at(p, j), v);
+      *c = v;
+    }
+  }
+}
+
+// One block of C for the KC block at pc: rows [ic, ic+mc) x columns jc + [jr0, jr1) of the packed B panel
+// (b_panel: the KC x nc panel of columns jc ...). Packs the MC x KC block of A into a_buf, then runs the
+// two innermost loops: jr (NR) > ir (MR).
+void block(const Gemm& g, int64_t jc, int64_t nc, int64_t pc, int64_t kc, int64_t ic, int64_t mc, int64_t jr0,
+           int64_t jr1, const float* b_panel, float* a_buf) {
+  pack_a(g, ic, mc, pc, kc, a_buf);
+  const Start st{pc == 0 ? g.bias : nullptr, g.accumulate || pc > 0};
+  for (int64_t jr = jr0; jr < jr1; jr += kNR) {
+    const int64_t nr = std::min(kNR, nc - jr);
+    const Start s{st.bias ? st.bias + jc + jr : nullptr, st.load_c};
+    float* c = g.c + ic * g.ldc + jc + jr;
+    const float* b = b_panel + jr * kc;
+    const __mmask16 last = lanes(nr > 16 ? nr - 16 : nr);
+    for (int64_t ir = 0; ir < mc; ir += kMR) {
+      const int64_t mr = std::min(kMR, mc - ir);
+      float* ct = c + ir * g.ldc;
+      const float* next = ir + kMR < mc ? ct + kMR * g.ldc : c + kNR;
+      // The first two tiles fetch the next sliver of B into L2, half each.
+      const int64_t t = ir / kMR;
+      const float* pf = t < 2 && jr + kNR < jr1 ? b + kNR * kc + t * 16 * kc : nullptr;
+      if (nr > 16) {
+        if (mr == kMR) {
+          tile<kMR, 2, BRead::kPacked>(kc, a_buf + ir * kc, b, kNR, ct, g.ldc, last, s, next, pf);
+        } else {
+          tile_rows<2, BRead::kPacked>(mr, kc, a_buf + ir * kc, b, kNR, ct, g.ldc, last, s, next, pf);
+        }
+      } else {
+        tile_rows<1, BRead::kPacked>(mr, kc, a_buf + ir * kc, b, kNR, ct, g.ldc, last, s, next, pf);
+      }
+    }
+  }
+}
+
+// The packed path. For each KC x NC panel of op(B): the threads pack it together into the caller's
+// buffer, then share its blocks of C (an MC x KC block of A packed by whichever thread takes the block,
+// against a range of B slivers). Both steps go through share_work, so a thread that another process keeps
+// off its core delays the call by at most the item it holds. There are about 16 blocks per thread, so that
+// the last one taken costs little; rows are split first (each extra column part packs its A block again),
+// not below 4 tiles of rows.
+constexpr int64_t kPackSlivers = 8;  // B slivers per packing item
+
+void gemm_packed(const Gemm& g, const Blocking& bl, int nt) {
+  const int64_t target = 16 * int64_t{nt};
+  const int64_t mc =
+      nt == 1 ? bl.mc : std::min(bl.mc, std::max(4 * kMR, ((g.m + target - 1) / target + kMR - 1) / kMR * kMR));
+  const int64_t row_blocks = (g.m + mc - 1) / mc;
+  float* b_panel = scratch(1, bl.kc * std::min(bl.nc, (g.n + kNR - 1) / kNR * kNR));
+  if (!b_panel) {
+    scalar_block(g, 0, g.m, 0, g.n, 0, g.k);
+    return;
+  }
+  for (int64_t jc = 0; jc < g.n; jc += bl.nc) {
+    const int64_t nc = std::min(bl.nc, g.n - jc);
+    const int64_t slivers = (nc + kNR - 1) / kNR;
+    const int64_t col_parts =
+        nt == 1 ? 1 : std::clamp<int64_t>((8 * int64_t{nt} + row_blocks - 1) / row_blocks, 1, slivers);
     for (int64_t pc = 0; pc < g.k; pc += bl.kc) {
       const int64_t kc = std::min(bl.kc, g.k - pc);
-      pack_b(g, pc, kc, jc, nc, b_buf);
-      const Start st{pc == 0 ? g.bias : nullptr, g.accumulate || pc > 0};
-      for (int64_t ic = m0; ic < m1; ic += bl.mc) {
-        const int64_t mc = std::min(bl.mc, m1 - ic);
-        pack_a(g, ic, mc, pc, kc, a_buf);
-        for (int64_t jr = 0; jr < nc; jr += kNR) {
-          const int64_t nr = std::min(kNR, nc - jr);
-          const Start s{st.bias ? st.bias + jc + jr : nullptr, st.load_c};
-          float* c = g.c + ic * g.ldc + jc + jr;
-          const float* b = b_buf + jr * kc;
-          const __mmask16 last = lanes(nr > 16 ? nr - 16 : nr);
-          for (int64_t ir = 0; ir < mc; ir += kMR) {
-            const int64_t mr = std::min(kMR, mc - ir);
-            float* ct = c + ir * g.ldc;
-            const float* next = ir + kMR < mc ? ct + kMR * g.ldc : c + kNR;
-            // The first two tiles fetch the next sliver of B into L2, half each.
-            const int64_t t = ir / kMR;
-            const float* pf = t < 2 && jr + kNR < nc ? b + kNR * kc + t * 16 * kc : nullptr;
-            if (nr > 16) {
-              if (mr == kMR) {
-                tile<kMR, 2, BRead::kPacked>(kc, a_buf + ir * kc, b, kNR, ct, g.ldc, last, s, next, pf);
-              } else {
-                tile_rows<2, BRead::kPacked>(mr, kc, a_buf + ir * kc, b, kNR, ct, g.ldc, last, s, next, pf);
-              }
-            } else {
-              tile_rows<1, BRead::kPacked>(mr, kc, a_buf + ir * kc, b, kNR, ct, g.ldc, last, s, next, pf);
-            }
-          }
+      auto pack = [&](int64_t i) {
+        const int64_t jr = i * kPackSlivers * kNR;
+        pack_b(g, pc, kc, jc + jr, std::min(kPackSlivers * kNR, nc - jr), b_panel + jr * kc);
+      };
+      share_work((slivers + kPackSlivers - 1) / kPackSlivers, nt, pack);
+      auto compute = [&](int64_t i) {
+        const int64_t ic = i / col_parts * mc, part = i % col_parts;
+        const int64_t rows = std::min(mc, g.m - ic);
+        const int64_t jr0 = slivers * part / col_parts * kNR, jr1 = std::min(nc, slivers * (part + 1) / col_parts * kNR);
+        float* a_buf = scratch(0, mc * kc);
+        if (a_buf) {
+          block(g, jc, nc, pc, kc, ic, rows, jr0, jr1, b_panel, a_buf);
+        } else {
+          scalar_block(g, ic, ic + rows, jc + jr0, jc + jr1, pc, pc + kc);
         }
-      }
+      };
+      share_work(row_blocks * col_parts, nt, compute);
     }
   }
 }
@@ -423,36 +479,6 @@ void gemm_small_m(const Gemm& g, int64_t n0, int64_t n1, float* a_buf) {
   }
 }
 
-// Threads as a grid of rows x cols rectangles of C.
-struct Grid {
-  int rows, cols;
-};
-
-// The grid of at most `threads` rectangles (whole MR x NR tiles each) that minimises the largest
-// rectangle's work: its multiply-adds plus packing, weighted as about 8 multiply-adds per packed float.
-Grid choose_grid(int64_t tiles_m, int64_t tiles_n, int threads) {
-  for (int nt = threads; nt > 1; --nt) {
-    Grid best{0, 0};
-    int64_t best_cost = 0;
-    for (int r = 1; r <= nt; ++r) {
-      if (nt % r != 0 || r > tiles_m || nt / r > tiles_n) continue;
-      const int64_t rows = (tiles_m + r - 1) / r * kMR;
-      const int64_t cols = (tiles_n + nt / r - 1) / (nt / r) * kNR;
-      const int64_t cost = rows * cols + 8 * (rows + cols);
-      if (best.rows == 0 || cost < best_cost) {
-        best = Grid{r, nt / r};
-        best_cost = cost;
-      }
-    }
-    if (best.rows != 0) return best;
-  }
-  return Grid{1, 1};
-}
-
-// Start of part `i` of `parts` near-equal parts of `tiles` tiles.
-int64_t split(int64_t tiles, int parts, int i) { return tiles * i / parts; }
-
-
 }  // namespace
 
 void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
@@ -476,38 +502,13 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
       if (a_buf) {
         gemm_small_m(g, n0, n1, a_buf);
       } else {
-        // Out of memory for the packing buffer: the reference loops need none.
-        ref::gemm(trans_a, trans_b, m, n1 - n0, k, a, lda, g.b_at(0, n0), ldb, bias ? bias + n0 : nullptr,
-                  accumulate, c + n0, ldc, 1);
+        scalar_block(g, 0, m, n0, n1, 0, k);
       }
     };
     share_work((n + chunk - 1) / chunk, nt, item);
     return;
   }
-  const Blocking bl = blocking(k);
-  const int64_t tiles_m = (m + kMR - 1) / kMR;
-  const int64_t tiles_n = (n + kNR - 1) / kNR;
-  const Grid grid = choose_grid(tiles_m, tiles_n, nt);
-  const int parts = grid.rows * grid.cols;
-
-#pragma omp parallel for num_threads(parts) schedule(static, 1)
-  for (int part = 0; part < parts; ++part) {
-    const int pr = part / grid.cols, pn = part % grid.cols;
-    const int64_t m0 = split(tiles_m, grid.rows, pr) * kMR;
-    const int64_t m1 = std::min(m, split(tiles_m, grid.rows, pr + 1) * kMR);
-    const int64_t n0 = split(tiles_n, grid.cols, pn) * kNR;
-    const int64_t n1 = std::min(n, split(tiles_n, grid.cols, pn + 1) * kNR);
-    float* a_buf = scratch(0, bl.mc * bl.kc);
-    float* b_buf = scratch(1, bl.kc * std::min(bl.nc, (n1 - n0 + kNR - 1) / kNR * kNR));
-    if (!a_buf || !b_buf) {
-      // Out of memory for the packing buffers: this thread's rectangle is computed by the reference
-      // loops, which need none, rather than failing the call (the process must not die on it).
-      ref::gemm(trans_a, trans_b, m1 - m0, n1 - n0, k, g.a_at(m0, 0), lda, g.b_at(0, n0), ldb,
-                bias ? bias + n0 : nullptr, accumulate, c + m0 * ldc + n0, ldc, 1);
-    } else {
-      gemm_packed(g, bl, m0, m1, n0, n1, a_buf, b_buf);
-    }
-  }
+  gemm_packed(g, blocking(k), nt);
 }
 
 }  // namespace lrn4j::avx512
