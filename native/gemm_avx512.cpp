@@ -26,6 +26,7 @@
 // count. It differs from the AVX2 and scalar kernel sets, which sum in other orders.
 #include <immintrin.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 
@@ -495,8 +496,16 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
   if (small_m) {
     // Items of `chunk` columns (whole tiles of every width), shared with helpers that the call never
     // waits for: a call this short must not wait for a thread that another process keeps off its core.
+    // Every other call walks the items backwards: B (the weights, read in place) is often the same from one
+    // call to the next and a little larger than L2, and walked the same way each time it would be evicted
+    // just before it is read again; walked back and forth, the part read last is read first next time,
+    // from L2 (1 x 512 x 1536 on one core: 0.110 -> 0.080 ms). The order of items changes no result.
+    static std::atomic<unsigned> calls{0};
+    const bool backwards = (calls.fetch_add(1, std::memory_order_relaxed) & 1) != 0;
     const int64_t chunk = std::clamp((n + 2 * nt - 1) / (2 * nt) + kNR - 1, kNR, kSmallNC) / kNR * kNR;
+    const int64_t items = (n + chunk - 1) / chunk;
     auto item = [&](int64_t i) {
+      if (backwards) i = items - 1 - i;
       const int64_t n0 = i * chunk, n1 = std::min(n, n0 + chunk);
       float* a_buf = scratch(0, (kSmallM + kMR - 1) / kMR * kMR * kSmallKC);
       if (a_buf) {
@@ -505,7 +514,7 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
         scalar_block(g, 0, m, n0, n1, 0, k);
       }
     };
-    share_work((n + chunk - 1) / chunk, nt, item);
+    share_work(items, nt, item);
     return;
   }
   gemm_packed(g, blocking(k), nt);
