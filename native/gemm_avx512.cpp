@@ -496,12 +496,15 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
   if (small_m) {
     // Items of `chunk` columns (whole tiles of every width), shared with helpers that the call never
     // waits for: a call this short must not wait for a thread that another process keeps off its core.
-    // Every other call walks the items backwards: B (the weights, read in place) is often the same from one
-    // call to the next and a little larger than L2, and walked the same way each time it would be evicted
-    // just before it is read again; walked back and forth, the part read last is read first next time,
-    // from L2 (1 x 512 x 1536 on one core: 0.110 -> 0.080 ms). The order of items changes no result.
-    static std::atomic<unsigned> calls{0};
-    const bool backwards = (calls.fetch_add(1, std::memory_order_relaxed) & 1) != 0;
+    // When the last call ran without helpers, this one walks the items in the other direction: B (the
+    // weights, read in place) is often the same from one call to the next and a little larger than L2;
+    // walked the same way each time it would be evicted just before it is read again, walked back and
+    // forth the part read last is read first, from L2 (1 x 512 x 1536 on one core: 0.110 -> 0.080 ms).
+    // With helpers, each thread keeps to its end, where its L2 holds its part from the last call. The
+    // order of items changes no result.
+    static std::atomic<unsigned> walk{0};  // bit 0: backwards; bit 1: the last call had help
+    const unsigned last = walk.load(std::memory_order_relaxed);
+    const bool backwards = (last & 2) ? (last & 1) != 0 : (last & 1) == 0;
     const int64_t chunk = std::clamp((n + 2 * nt - 1) / (2 * nt) + kNR - 1, kNR, kSmallNC) / kNR * kNR;
     const int64_t items = (n + chunk - 1) / chunk;
     auto item = [&](int64_t i) {
@@ -514,7 +517,8 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
         scalar_block(g, 0, m, n0, n1, 0, k);
       }
     };
-    share_work(items, nt, item);
+    const int64_t helped = share_work(items, nt, item);
+    walk.store((backwards ? 1u : 0u) | (helped > 0 ? 2u : 0u), std::memory_order_relaxed);
     return;
   }
   gemm_packed(g, blocking(k), nt);

@@ -119,21 +119,24 @@ void ensure_helpers(Pool& p, int wanted) {
 
 }  // namespace
 
-void share_work(int64_t n, int threads, void (*body)(void* ctx, int64_t i), void* ctx) {
-  if (n <= 0) return;
+int64_t share_work(int64_t n, int threads, void (*body)(void* ctx, int64_t i), void* ctx) {
+  if (n <= 0) return 0;
   Pool& p = pool();
   const int helpers = static_cast<int>(std::min<int64_t>({threads - 1, n - 1, kMaxHelpers}));
   if (helpers <= 0 || p.owned.exchange(true, std::memory_order_acquire)) {
     for (int64_t i = 0; i < n; ++i) body(ctx, i);
-    return;
+    return 0;
   }
   ensure_helpers(p, helpers);
   Job job{body, ctx, {pack(0, static_cast<uint64_t>(n))}, {helpers}};
   p.slot.store(&job, std::memory_order_seq_cst);
   p.generation.fetch_add(1, std::memory_order_seq_cst);
   if (p.sleepers.load(std::memory_order_seq_cst) > 0) futex_wake_all(&p.generation);
-  int64_t item;
-  while (take(job, true, item)) body(ctx, item);
+  int64_t item, mine = 0;
+  while (take(job, true, item)) {
+    body(ctx, item);
+    ++mine;
+  }
   p.slot.store(nullptr, std::memory_order_seq_cst);
   for (int spins = 0; p.inside.load(std::memory_order_seq_cst) != 0; ++spins) {
     if (spins < kSpins) {
@@ -143,6 +146,7 @@ void share_work(int64_t n, int threads, void (*body)(void* ctx, int64_t i), void
     }
   }
   p.owned.store(false, std::memory_order_release);
+  return n - mine;
 }
 
 }  // namespace lrn4j

@@ -18,13 +18,14 @@
 namespace lrn4j {
 
 // Runs body(ctx, i) for every i in [0, n), on the calling thread and up to threads - 1 helpers; returns
-// when all have run. body must not throw. n must fit in 31 bits.
-void share_work(int64_t n, int threads, void (*body)(void* ctx, int64_t i), void* ctx);
+// when all have run, with the number of items the helpers ran. body must not throw. n must fit in 31
+// bits.
+int64_t share_work(int64_t n, int threads, void (*body)(void* ctx, int64_t i), void* ctx);
 
 // share_work with a callable: f(i).
 template <class F>
-void share_work(int64_t n, int threads, F& f) {
-  share_work(n, threads, [](void* p, int64_t i) { (*static_cast<F*>(p))(i); }, &f);
+int64_t share_work(int64_t n, int threads, F& f) {
+  return share_work(n, threads, [](void* p, int64_t i) { (*static_cast<F*>(p))(i); }, &f);
 }
 
 }  // namespace lrn4j

@@ -30,7 +30,8 @@ void one_call(int64_t n, int threads, unsigned salt) {
     for (int64_t s = 0; s < (i * 7 + salt) % 50 * 20; ++s) x = x * 1664525u + 1013904223u;
     out[static_cast<size_t>(i)] = i * 3 + salt;
   };
-  lrn4j::share_work(n, threads, item);
+  const int64_t helped = lrn4j::share_work(n, threads, item);
+  if (helped < 0 || helped > n || (threads == 1 && helped != 0)) fail("items the helpers ran", n, helped);
   for (int64_t i = 0; i < n; ++i) {
     if (runs[static_cast<size_t>(i)].load(std::memory_order_relaxed) != 1) fail("item not run exactly once", n, i);
     if (out[static_cast<size_t>(i)] != i * 3 + static_cast<int64_t>(salt)) fail("item's write not visible", n, i);
