@@ -227,7 +227,7 @@ void lrn4j_cell_forward(int cell, int64_t t_len, int64_t batch, int64_t hidden, 
                         const float* bh, const float* h0, int64_t ldh0, const float* c0, int64_t ldc0,
                         float* gh, int64_t ldgh, float* h, int64_t ldh, float* c, int64_t ldc,
                         float* last, int64_t ldlast) {
-  lrn4j::cell_sequence_forward(use_avx2(), cell, t_len, batch, hidden, lengths, reverse, gx, ldgx, u, ldu, bh, h0,
+  lrn4j::cell_sequence_forward(isa(), cell, t_len, batch, hidden, lengths, reverse, gx, ldgx, u, ldu, bh, h0,
                                ldh0, c0, ldc0, gh, ldgh, h, ldh, c, ldc, last, ldlast, threads());
 }
 
@@ -237,7 +237,7 @@ void lrn4j_cell_backward(int cell, int64_t t_len, int64_t batch, int64_t hidden,
                          const float* c0, int64_t ldc0, const float* h, int64_t ldh, const float* c, int64_t ldc,
                          const float* dh_out, int64_t lddo, float* dh, int64_t lddh, float* dc, int64_t lddc,
                          float* dgx, int64_t lddgx, float* dgh, int64_t lddgh) {
-  lrn4j::cell_sequence_backward(use_avx2(), cell, t_len, batch, hidden, lengths, reverse, gx, ldgx, gh, ldgh, u,
+  lrn4j::cell_sequence_backward(isa(), cell, t_len, batch, hidden, lengths, reverse, gx, ldgx, gh, ldgh, u,
                                 ldu, bh, h0, ldh0, c0, ldc0, h, ldh, c, ldc, dh_out, lddo, dh, lddh, dc, lddc, dgx,
                                 lddgx, dgh, lddgh, threads());
 }

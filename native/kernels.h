@@ -120,13 +120,14 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
 #undef LRN4J_KERNEL_SET_DECLARATIONS
 
 // The whole recurrence of one direction of an LSTM, GRU or ATR layer (lrn4j_cell_forward/backward), on
-// the GEMM and step kernels of the AVX2 set when `avx2`, else of the reference set (cell_sequence.cpp).
-void cell_sequence_forward(bool avx2, int cell, int64_t t_len, int64_t batch, int64_t hidden,
+// the kernels of set `isa` (LRN4J_ISA_*: the reference set, the AVX2 set, or the AVX2 set with the
+// AVX-512 GEMM) (cell_sequence.cpp).
+void cell_sequence_forward(int isa, int cell, int64_t t_len, int64_t batch, int64_t hidden,
                            const int32_t* lengths, int reverse, const float* gx, int64_t ldgx, const float* u,
                            int64_t ldu, const float* bh, const float* h0, int64_t ldh0, const float* c0,
                            int64_t ldc0, float* gh, int64_t ldgh, float* h, int64_t ldh, float* c, int64_t ldc,
                            float* last, int64_t ldlast, int threads);
-void cell_sequence_backward(bool avx2, int cell, int64_t t_len, int64_t batch, int64_t hidden,
+void cell_sequence_backward(int isa, int cell, int64_t t_len, int64_t batch, int64_t hidden,
                             const int32_t* lengths, int reverse, const float* gx, int64_t ldgx, const float* gh,
                             int64_t ldgh, const float* u, int64_t ldu, const float* bh, const float* h0,
                             int64_t ldh0, const float* c0, int64_t ldc0, const float* h, int64_t ldh,
