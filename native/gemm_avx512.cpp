@@ -373,12 +373,36 @@ void block(const Gemm& g, int64_t jc, int64_t nc, int64_t pc, int64_t kc, int64_
   }
 }
 
-// The packed path. For each KC x NC panel of op(B): the threads pack it together into the caller's
-// buffer, then share its blocks of C (an MC x KC block of A packed by whichever thread takes the block,
-// against a range of B slivers). Both steps go through share_work, so a thread that another process keeps
-// off its core delays the call by at most the item it holds. There are about 16 blocks per thread, so that
-// the last one taken costs little; rows are split first (each extra column part packs its A block again),
-// not below 4 tiles of rows.
+// The packed path, for one rectangle of C: rows [0, M) x columns [n0, n1), the five loops on the calling
+// thread with its own packing buffers.
+void gemm_rect(const Gemm& g, const Blocking& bl, int64_t n0, int64_t n1) {
+  float* a_buf = scratch(0, bl.mc * bl.kc);
+  float* b_buf = scratch(1, bl.kc * std::min(bl.nc, (n1 - n0 + kNR - 1) / kNR * kNR));
+  if (!a_buf || !b_buf) {
+    scalar_block(g, 0, g.m, n0, n1, 0, g.k);
+    return;
+  }
+  for (int64_t jc = n0; jc < n1; jc += bl.nc) {
+    const int64_t nc = std::min(bl.nc, n1 - jc);
+    for (int64_t pc = 0; pc < g.k; pc += bl.kc) {
+      const int64_t kc = std::min(bl.kc, g.k - pc);
+      pack_b(g, pc, kc, jc, nc, b_buf);
+      for (int64_t ic = 0; ic < g.m; ic += bl.mc) {
+        block(g, jc, nc, pc, kc, ic, std::min(bl.mc, g.m - ic), 0, nc, b_buf, a_buf);
+      }
+    }
+  }
+}
+
+// The packed path. With many rows (at least 4 blocks of MC rows per thread), for each KC x NC panel of
+// op(B): the threads pack it together into the caller's buffer, then share its blocks of C (an MC x KC
+// block of A packed by whichever thread takes the block, against the whole panel). There are about 16
+// blocks per thread, so that the last one taken costs little, and not fewer than 4 tiles of rows each.
+// With fewer rows, the threads share nt column parts of C instead, each computed whole by gemm_rect: a
+// panel would give each thread too few blocks to even out between the rounds, and splitting it by columns
+// too would pack each A block again per part (measured costly: strided reads when A is transposed, as in
+// dW += X^T.dG). Either way the work goes through share_work, so a thread that another process keeps off
+// its core delays the call by at most the item it holds.
 constexpr int64_t kPackSlivers = 8;  // B slivers per packing item
 
 void gemm_packed(const Gemm& g, const Blocking& bl, int nt) {
@@ -386,16 +410,22 @@ void gemm_packed(const Gemm& g, const Blocking& bl, int nt) {
   const int64_t mc =
       nt == 1 ? bl.mc : std::min(bl.mc, std::max(4 * kMR, ((g.m + target - 1) / target + kMR - 1) / kMR * kMR));
   const int64_t row_blocks = (g.m + mc - 1) / mc;
-  float* b_panel = scratch(1, bl.kc * std::min(bl.nc, (g.n + kNR - 1) / kNR * kNR));
+  const int64_t slivers_n = (g.n + kNR - 1) / kNR;
+  if (nt > 1 && row_blocks < 4 * int64_t{nt}) {
+    const int64_t parts = std::min<int64_t>(nt, slivers_n);
+    auto part = [&](int64_t i) { gemm_rect(g, bl, slivers_n * i / parts * kNR, std::min(g.n, slivers_n * (i + 1) / parts * kNR)); };
+    share_work(parts, nt, part);
+    return;
+  }
+  float* b_panel = scratch(1, bl.kc * std::min(bl.nc, slivers_n * kNR));
   if (!b_panel) {
     scalar_block(g, 0, g.m, 0, g.n, 0, g.k);
     return;
   }
+  const WorkSession session(nt);  // the helpers stay awake between the rounds below
   for (int64_t jc = 0; jc < g.n; jc += bl.nc) {
     const int64_t nc = std::min(bl.nc, g.n - jc);
     const int64_t slivers = (nc + kNR - 1) / kNR;
-    const int64_t col_parts =
-        nt == 1 ? 1 : std::clamp<int64_t>((8 * int64_t{nt} + row_blocks - 1) / row_blocks, 1, slivers);
     for (int64_t pc = 0; pc < g.k; pc += bl.kc) {
       const int64_t kc = std::min(bl.kc, g.k - pc);
       auto pack = [&](int64_t i) {
@@ -404,17 +434,15 @@ void gemm_packed(const Gemm& g, const Blocking& bl, int nt) {
       };
       share_work((slivers + kPackSlivers - 1) / kPackSlivers, nt, pack);
       auto compute = [&](int64_t i) {
-        const int64_t ic = i / col_parts * mc, part = i % col_parts;
-        const int64_t rows = std::min(mc, g.m - ic);
-        const int64_t jr0 = slivers * part / col_parts * kNR, jr1 = std::min(nc, slivers * (part + 1) / col_parts * kNR);
+        const int64_t ic = i * mc, rows = std::min(mc, g.m - ic);
         float* a_buf = scratch(0, mc * kc);
         if (a_buf) {
-          block(g, jc, nc, pc, kc, ic, rows, jr0, jr1, b_panel, a_buf);
+          block(g, jc, nc, pc, kc, ic, rows, 0, nc, b_panel, a_buf);
         } else {
-          scalar_block(g, ic, ic + rows, jc + jr0, jc + jr1, pc, pc + kc);
+          scalar_block(g, ic, ic + rows, jc, jc + nc, pc, pc + kc);
         }
       };
-      share_work(row_blocks * col_parts, nt, compute);
+      share_work(row_blocks, nt, compute);
     }
   }
 }

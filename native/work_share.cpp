@@ -8,6 +8,8 @@
 // caller can see 0 there, and one counted only later reads NULL (or a later call's job). So the job, which
 // lives on the caller's stack, is never touched after the call returns. The release/acquire pairs on
 // `slot` and `inside` make the inputs visible to the helpers and their outputs visible to the caller.
+// `owned` marks the pool taken, by one share_work call or by a WorkSession for several; while it is taken
+// an idle helper spins longer before it sleeps, since another round is likely to follow at once.
 #include "work_share.h"
 
 #include <linux/futex.h>
@@ -30,6 +32,9 @@ namespace {
 // 10 microseconds) it sleeps instead. Spinning longer measured worse on the shared 2-core machine: a
 // spinning helper takes a share of a core that the caller and other processes then lack.
 constexpr int kSpins = 200;
+// While a caller holds the helpers (a call in progress, or a WorkSession between its rounds), a helper
+// spins this many times as long before it sleeps (roughly a millisecond).
+constexpr int kHeldSpins = 100 * kSpins;
 constexpr int kMaxHelpers = 255;
 
 struct Job {
@@ -84,7 +89,7 @@ void helper_main(Pool* p) {
   uint32_t seen = p->generation.load(std::memory_order_acquire);
   for (;;) {
     for (int spins = 0; p->generation.load(std::memory_order_acquire) == seen;) {
-      if (++spins < kSpins) {
+      if (++spins < kSpins || (spins < kHeldSpins && p->owned.load(std::memory_order_relaxed))) {
         _mm_pause();
         continue;
       }
@@ -117,13 +122,31 @@ void ensure_helpers(Pool& p, int wanted) {
   }
 }
 
+// Whether the calling thread holds the helpers through a WorkSession.
+thread_local bool in_session = false;
+
 }  // namespace
+
+WorkSession::WorkSession(int threads) : held_(false) {
+  if (threads > 1 && !in_session && !pool().owned.exchange(true, std::memory_order_acquire)) {
+    held_ = true;
+    in_session = true;
+  }
+}
+
+WorkSession::~WorkSession() {
+  if (held_) {
+    in_session = false;
+    pool().owned.store(false, std::memory_order_release);
+  }
+}
 
 int64_t share_work(int64_t n, int threads, void (*body)(void* ctx, int64_t i), void* ctx) {
   if (n <= 0) return 0;
   Pool& p = pool();
   const int helpers = static_cast<int>(std::min<int64_t>({threads - 1, n - 1, kMaxHelpers}));
-  if (helpers <= 0 || p.owned.exchange(true, std::memory_order_acquire)) {
+  const bool session = in_session;
+  if (helpers <= 0 || (!session && p.owned.exchange(true, std::memory_order_acquire))) {
     for (int64_t i = 0; i < n; ++i) body(ctx, i);
     return 0;
   }
@@ -145,7 +168,7 @@ int64_t share_work(int64_t n, int threads, void (*body)(void* ctx, int64_t i), v
       sched_yield();
     }
   }
-  p.owned.store(false, std::memory_order_release);
+  if (!session) p.owned.store(false, std::memory_order_release);
   return n - mine;
 }
 

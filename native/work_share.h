@@ -28,6 +28,21 @@ int64_t share_work(int64_t n, int threads, F& f) {
   return share_work(n, threads, [](void* p, int64_t i) { (*static_cast<F*>(p))(i); }, &f);
 }
 
+// Holds the helpers for the calling thread across several share_work calls (the rounds of one kernel
+// call), so that between rounds they keep spinning (up to about a millisecond) instead of going to sleep
+// and being woken again. Without threads > 1, or when another thread holds the helpers, it holds nothing
+// and the calls inside behave as without it. Not nestable.
+class WorkSession {
+ public:
+  explicit WorkSession(int threads);
+  ~WorkSession();
+  WorkSession(const WorkSession&) = delete;
+  WorkSession& operator=(const WorkSession&) = delete;
+
+ private:
+  bool held_;
+};
+
 }  // namespace lrn4j
 
 #endif

@@ -1,7 +1,7 @@
 // share_work (native/work_share.h): every item runs exactly once and its writes are visible when the call
 // returns, for item counts from 0 up, thread counts 1 to 4, back-to-back calls (helpers still spinning)
-// and calls after a pause (helpers asleep), and several callers at once (one gets the helpers, the others
-// run alone). Exit code: 0 pass, 1 fail.
+// and calls after a pause (helpers asleep), several calls in one WorkSession, and several callers at once
+// (one gets the helpers, the others run alone), with and without sessions. Exit code: 0 pass, 1 fail.
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -50,10 +50,24 @@ int main() {
       one_call(9, threads, salt++);
     }
   }
+  for (int threads = 1; threads <= 3; ++threads) {
+    for (int rep = 0; rep < 200; ++rep) {
+      const lrn4j::WorkSession session(threads);
+      for (int round = 0; round < 4; ++round) one_call(1 + (rep + round) % 11, threads, salt++);
+    }
+  }
   std::vector<std::thread> callers;
   for (int t = 0; t < 3; ++t) {
     callers.emplace_back([t] {
-      for (int rep = 0; rep < 1000; ++rep) one_call(1 + (rep + t) % 17, 3, 1000u * (t + 1) + rep);
+      for (int rep = 0; rep < 1000; ++rep) {
+        if (rep % 2 == 0) {
+          one_call(1 + (rep + t) % 17, 3, 1000u * (t + 1) + rep);
+        } else {
+          const lrn4j::WorkSession session(3);
+          one_call(1 + (rep + t) % 17, 3, 1000u * (t + 1) + rep);
+          one_call(1 + (rep + t) % 5, 3, 1000u * (t + 1) + rep + 7);
+        }
+      }
     });
   }
   for (auto& t : callers) t.join();
