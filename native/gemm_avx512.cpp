@@ -54,8 +54,13 @@ constexpr int64_t kBPanel = 1024 * 1024;
 constexpr int64_t kSmallM = 32;
 constexpr int64_t kSmallKC = 512;
 constexpr int64_t kSmallNC = 384;  // a multiple of every tile width 16 * kWide[R]
-// Multiply-adds per thread below which starting another thread costs more than it saves.
+// Multiply-adds per thread below which starting another thread costs more than it saves. The small-M
+// path reads B once from memory whatever the thread count, and a helper woken from sleep takes tens of
+// microseconds to start: 1 x 512 x 1536 (0.8 M multiply-adds, about 80 us alone) measured slower with a
+// helper in the streaming step of the layer, where other kernels run between the GEMMs (132 vs 85 us a
+// step).
 constexpr int64_t kMinFmaPerThread = int64_t{1} << 18;
+constexpr int64_t kMinFmaPerThreadSmallM = int64_t{1} << 22;
 // The in-place paths fetch B this many rows ahead into L1: consecutive rows of B lie a row stride apart,
 // where the hardware prefetchers do not follow.
 constexpr int64_t kAheadRows = 8;
@@ -520,7 +525,7 @@ void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float
   }
   const Gemm g{trans_a != 0, trans_b != 0, m, n, k, a, lda, b, ldb, bias, accumulate != 0, c, ldc};
   const bool small_m = m <= kSmallM && !trans_b;
-  const int nt = threads_for(m * n * k, kMinFmaPerThread, threads);
+  const int nt = threads_for(m * n * k, small_m ? kMinFmaPerThreadSmallM : kMinFmaPerThread, threads);
   if (small_m) {
     // Items of `chunk` columns (whole tiles of every width), shared with helpers that the call never
     // waits for: a call this short must not wait for a thread that another process keeps off its core.

@@ -1040,7 +1040,8 @@ void check_threads_bitwise(Checker& ck, const std::string& what, size_t n, F run
 void check_gemm_determinism(Checker& ck) {
   // Tall (rows split), wide (columns split) and small-M shapes; the three training forms.
   const int64_t shapes[][3] = {{300, 517, 200}, {40, 2000, 300}, {12, 3000, 100}, {1000, 20, 700},
-                               {1, 1536, 512},  {32, 1536, 512}, {256, 768, 1000}, {600, 2100, 1100}};
+                               {1, 1536, 512},  {32, 1536, 512}, {256, 768, 1000}, {600, 2100, 1100},
+                               {20, 3000, 300}};
   for (const auto& s : shapes) {
     for (int form = 0; form < 3; ++form) {
       const int64_t m = s[0], n = s[1], k = s[2];
