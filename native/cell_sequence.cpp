@@ -10,8 +10,8 @@
 // packing of U per step.
 //
 // Results do not depend on the split: the step kernels are elementwise and every element of a GEMM's C is
-// the same chain of multiply-adds whichever rows are computed with it (gemm_avx2.cpp, gemm_ref.cpp), so
-// any thread count gives the bits of the per-step calls.
+// the same chain of multiply-adds whichever rows are computed with it (gemm_avx512.cpp, gemm_avx2.cpp,
+// gemm_ref.cpp), so any thread count gives the bits of the per-step calls.
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -34,8 +34,9 @@ struct KernelSet {
   decltype(&ref::cell_step_backward) step_backward;
 };
 
-KernelSet kernel_set(bool avx2) {
-  if (avx2) return {&avx2::gemm, &avx2::cell_step_forward, &avx2::cell_step_backward};
+KernelSet kernel_set(int isa) {
+  if (isa == LRN4J_ISA_AVX512) return {&avx512::gemm, &avx2::cell_step_forward, &avx2::cell_step_backward};
+  if (isa == LRN4J_ISA_AVX2) return {&avx2::gemm, &avx2::cell_step_forward, &avx2::cell_step_backward};
   return {&ref::gemm, &ref::cell_step_forward, &ref::cell_step_backward};
 }
 
@@ -68,12 +69,12 @@ int64_t split(int64_t batch, int parts, int i) { return batch * i / parts; }
 
 }  // namespace
 
-void cell_sequence_forward(bool avx2, int cell, int64_t t_len, int64_t batch, int64_t hidden,
+void cell_sequence_forward(int isa, int cell, int64_t t_len, int64_t batch, int64_t hidden,
                            const int32_t* lengths, int reverse, const float* gx, int64_t ldgx, const float* u,
                            int64_t ldu, const float* bh, const float* h0, int64_t ldh0, const float* c0,
                            int64_t ldc0, float* gh, int64_t ldgh, float* h, int64_t ldh, float* c, int64_t ldc,
                            float* last, int64_t ldlast, int threads) {
-  const KernelSet k = kernel_set(avx2);
+  const KernelSet k = kernel_set(isa);
   const bool lstm = cell == LRN4J_CELL_LSTM;
   const int64_t width = planes_of(cell) * hidden;
   const int parts = threads_for_sequences(t_len, batch, width, hidden, threads);
@@ -103,14 +104,14 @@ void cell_sequence_forward(bool avx2, int cell, int64_t t_len, int64_t batch, in
   }
 }
 
-void cell_sequence_backward(bool avx2, int cell, int64_t t_len, int64_t batch, int64_t hidden,
+void cell_sequence_backward(int isa, int cell, int64_t t_len, int64_t batch, int64_t hidden,
                             const int32_t* lengths, int reverse, const float* gx, int64_t ldgx, const float* gh,
                             int64_t ldgh, const float* u, int64_t ldu, const float* bh, const float* h0,
                             int64_t ldh0, const float* c0, int64_t ldc0, const float* h, int64_t ldh,
                             const float* c, int64_t ldc, const float* dh_out, int64_t lddo, float* dh,
                             int64_t lddh, float* dc, int64_t lddc, float* dgx, int64_t lddgx, float* dgh,
                             int64_t lddgh, int threads) {
-  const KernelSet k = kernel_set(avx2);
+  const KernelSet k = kernel_set(isa);
   const bool lstm = cell == LRN4J_CELL_LSTM;
   const int64_t width = planes_of(cell) * hidden;
   // dR.U^T as dR.(U^T) from a transposed copy made once: a GEMM with op(B) = B and few rows reads B in

@@ -1,6 +1,7 @@
 // The public C ABI of the CPU kernels: library state (kernel set, thread count) and one forwarding
-// function per kernel that picks lrn4j::ref or lrn4j::avx2. The library is built with hidden visibility;
-// the pragma gives the lrn4j_* declarations, and so their definitions here, default visibility.
+// function per kernel that picks lrn4j::ref, lrn4j::avx2 or (GEMM only) lrn4j::avx512. The library is
+// built with hidden visibility; the pragma gives the lrn4j_* declarations, and so their definitions
+// here, default visibility.
 #include <sched.h>
 #include <unistd.h>
 
@@ -19,7 +20,23 @@ int cpu_features() {
   return features;
 }
 
-int best_isa() { return (cpu_features() & LRN4J_CPU_AVX2) ? LRN4J_ISA_AVX2 : LRN4J_ISA_SCALAR; }
+// Whether the CPU runs kernel set `isa`. The AVX-512 level also runs the AVX2 kernels, so it needs both.
+bool supported(int isa) {
+  const int f = cpu_features();
+  switch (isa) {
+    case LRN4J_ISA_SCALAR: return true;
+    case LRN4J_ISA_AVX2: return (f & LRN4J_CPU_AVX2) != 0;
+    case LRN4J_ISA_AVX512: return (f & LRN4J_CPU_AVX2) && (f & LRN4J_CPU_AVX512F);
+    default: return false;
+  }
+}
+
+int best_isa() {
+  for (int isa : {LRN4J_ISA_AVX512, LRN4J_ISA_AVX2}) {
+    if (supported(isa)) return isa;
+  }
+  return LRN4J_ISA_SCALAR;
+}
 
 // Kernel set and thread count are read on every call and written rarely (start-up, tests); atomics make
 // a concurrent write well-defined, although lrn4j_set_isa is documented as start-up only.
@@ -45,7 +62,9 @@ std::atomic<int>& thread_count() {
   return n;
 }
 
-bool use_avx2() { return isa_in_use().load(std::memory_order_relaxed) == LRN4J_ISA_AVX2; }
+int isa() { return isa_in_use().load(std::memory_order_relaxed); }
+// The AVX2 kernels serve both SIMD levels; only the GEMM has an AVX-512 version.
+bool use_avx2() { return isa() >= LRN4J_ISA_AVX2; }
 int threads() { return thread_count().load(std::memory_order_relaxed); }
 
 }  // namespace
@@ -56,10 +75,10 @@ int lrn4j_abi_version(void) { return LRN4J_ABI_VERSION; }
 
 int lrn4j_cpu_features(void) { return cpu_features(); }
 
-int lrn4j_isa(void) { return isa_in_use().load(std::memory_order_relaxed); }
+int lrn4j_isa(void) { return isa(); }
 
 int lrn4j_set_isa(int isa) {
-  int chosen = (isa == LRN4J_ISA_AVX2 && (cpu_features() & LRN4J_CPU_AVX2)) ? LRN4J_ISA_AVX2 : LRN4J_ISA_SCALAR;
+  const int chosen = supported(isa) ? isa : LRN4J_ISA_SCALAR;
   isa_in_use().store(chosen, std::memory_order_relaxed);
   return chosen;
 }
@@ -70,7 +89,9 @@ void lrn4j_set_num_threads(int n) { thread_count().store(n < 1 ? 1 : n, std::mem
 
 void lrn4j_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                 const float* b, int64_t ldb, const float* bias, int accumulate, float* c, int64_t ldc) {
-  if (use_avx2()) {
+  if (isa() == LRN4J_ISA_AVX512) {
+    lrn4j::avx512::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, threads());
+  } else if (use_avx2()) {
     lrn4j::avx2::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, threads());
   } else {
     lrn4j::ref::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, threads());
@@ -206,7 +227,7 @@ void lrn4j_cell_forward(int cell, int64_t t_len, int64_t batch, int64_t hidden, 
                         const float* bh, const float* h0, int64_t ldh0, const float* c0, int64_t ldc0,
                         float* gh, int64_t ldgh, float* h, int64_t ldh, float* c, int64_t ldc,
                         float* last, int64_t ldlast) {
-  lrn4j::cell_sequence_forward(use_avx2(), cell, t_len, batch, hidden, lengths, reverse, gx, ldgx, u, ldu, bh, h0,
+  lrn4j::cell_sequence_forward(isa(), cell, t_len, batch, hidden, lengths, reverse, gx, ldgx, u, ldu, bh, h0,
                                ldh0, c0, ldc0, gh, ldgh, h, ldh, c, ldc, last, ldlast, threads());
 }
 
@@ -216,7 +237,7 @@ void lrn4j_cell_backward(int cell, int64_t t_len, int64_t batch, int64_t hidden,
                          const float* c0, int64_t ldc0, const float* h, int64_t ldh, const float* c, int64_t ldc,
                          const float* dh_out, int64_t lddo, float* dh, int64_t lddh, float* dc, int64_t lddc,
                          float* dgx, int64_t lddgx, float* dgh, int64_t lddgh) {
-  lrn4j::cell_sequence_backward(use_avx2(), cell, t_len, batch, hidden, lengths, reverse, gx, ldgx, gh, ldgh, u,
+  lrn4j::cell_sequence_backward(isa(), cell, t_len, batch, hidden, lengths, reverse, gx, ldgx, gh, ldgh, u,
                                 ldu, bh, h0, ldh0, c0, ldc0, h, ldh, c, ldc, dh_out, lddo, dh, lddh, dc, lddc, dgx,
                                 lddgx, dgh, lddgh, threads());
 }

@@ -1,9 +1,9 @@
-// Internal interface between the public C ABI (dispatch.cpp) and the two kernel sets: lrn4j::ref, the
-// plain reference loops that are also the fallback on CPUs without AVX2, and lrn4j::avx2, the AVX2/FMA
-// kernels compiled in their own translation units with -mavx2 -mfma. Both sets implement exactly the
-// contracts documented in include/lrn4j/lrn4j.h; `threads` is the thread count the caller chose
-// (lrn4j_num_threads), an upper bound that a kernel lowers for small problems. No kernel's result depends
-// on the thread count.
+// Internal interface between the public C ABI (dispatch.cpp) and the kernel sets: lrn4j::ref, the plain
+// reference loops that are also the fallback on CPUs without AVX2; lrn4j::avx2, the AVX2/FMA kernels
+// compiled in their own translation units with -mavx2 -mfma; and lrn4j::avx512, which has only a GEMM. All
+// implement exactly the contracts documented in include/lrn4j/lrn4j.h; `threads` is the thread count the
+// caller chose (lrn4j_num_threads), an upper bound that a kernel lowers for small problems. No kernel's
+// result depends on the thread count.
 #ifndef LRN4J_NATIVE_KERNELS_H
 #define LRN4J_NATIVE_KERNELS_H
 
@@ -110,16 +110,24 @@ namespace avx2 {
 LRN4J_KERNEL_SET_DECLARATIONS
 }  // namespace avx2
 
+// AVX-512F GEMM, compiled in its own translation unit with -mavx512f -mfma. Callable only when
+// detect_cpu_features() reports LRN4J_CPU_AVX512F; the other kernels of that ISA level are the AVX2 ones.
+namespace avx512 {
+void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+          int64_t ldb, const float* bias, int accumulate, float* c, int64_t ldc, int threads);
+}  // namespace avx512
+
 #undef LRN4J_KERNEL_SET_DECLARATIONS
 
 // The whole recurrence of one direction of an LSTM, GRU or ATR layer (lrn4j_cell_forward/backward), on
-// the GEMM and step kernels of the AVX2 set when `avx2`, else of the reference set (cell_sequence.cpp).
-void cell_sequence_forward(bool avx2, int cell, int64_t t_len, int64_t batch, int64_t hidden,
+// the kernels of set `isa` (LRN4J_ISA_*: the reference set, the AVX2 set, or the AVX2 set with the
+// AVX-512 GEMM) (cell_sequence.cpp).
+void cell_sequence_forward(int isa, int cell, int64_t t_len, int64_t batch, int64_t hidden,
                            const int32_t* lengths, int reverse, const float* gx, int64_t ldgx, const float* u,
                            int64_t ldu, const float* bh, const float* h0, int64_t ldh0, const float* c0,
                            int64_t ldc0, float* gh, int64_t ldgh, float* h, int64_t ldh, float* c, int64_t ldc,
                            float* last, int64_t ldlast, int threads);
-void cell_sequence_backward(bool avx2, int cell, int64_t t_len, int64_t batch, int64_t hidden,
+void cell_sequence_backward(int isa, int cell, int64_t t_len, int64_t batch, int64_t hidden,
                             const int32_t* lengths, int reverse, const float* gx, int64_t ldgx, const float* gh,
                             int64_t ldgh, const float* u, int64_t ldu, const float* bh, const float* h0,
                             int64_t ldh0, const float* c0, int64_t ldc0, const float* h, int64_t ldh,

@@ -34,10 +34,11 @@ extern "C" {
 #define LRN4J_ABI_VERSION 1
 
 #define LRN4J_CPU_AVX2 1    /* AVX2 and FMA both present and enabled by the OS */
-#define LRN4J_CPU_AVX512F 2
+#define LRN4J_CPU_AVX512F 2 /* AVX-512F present and its state (opmask, ZMM) enabled by the OS */
 
 #define LRN4J_ISA_SCALAR 0  /* portable reference kernels */
 #define LRN4J_ISA_AVX2 1    /* AVX2/FMA kernels */
+#define LRN4J_ISA_AVX512 2  /* the AVX-512F GEMM, AVX2/FMA for every other kernel; needs both CPU features */
 
 /* ABI version of this library: LRN4J_ABI_VERSION. */
 int lrn4j_abi_version(void);
@@ -45,8 +46,9 @@ int lrn4j_abi_version(void);
 int lrn4j_cpu_features(void);
 /* Kernel set in use (LRN4J_ISA_*): the best the CPU supports unless lrn4j_set_isa chose another. */
 int lrn4j_isa(void);
-/* Chooses the kernel set. Returns the set actually in use: a request the CPU cannot run falls back to
- * LRN4J_ISA_SCALAR. Not thread-safe with concurrently running kernels; meant for start-up and tests. */
+/* Chooses the kernel set. Returns the set actually in use: a request the CPU cannot run (or an unknown
+ * value) falls back to LRN4J_ISA_SCALAR. Not thread-safe with concurrently running kernels; meant for
+ * start-up and tests. */
 int lrn4j_set_isa(int isa);
 /* Threads used by each kernel call (default: the processors in this process's affinity mask). */
 int lrn4j_num_threads(void);
@@ -65,7 +67,7 @@ void lrn4j_set_num_threads(int n);
  *   (and bias) is added to the existing C.
  *   K == 0 is allowed: C becomes bias (or 0), or is left unchanged plus bias when accumulating.
  *   Each element sums its K products in a fixed order; where the bias enters that sum is up to each
- *   implementation, so backends may differ by rounding (never by thread count).
+ *   implementation, so kernel sets and backends may differ by rounding (never by thread count).
  * Uses: gate GEMM G = X.W + b (no transposes, bias); dX = dG.W^T (trans_b); dW += X^T.dG (trans_a,
  * accumulate). C must not overlap A, B or bias.
  */

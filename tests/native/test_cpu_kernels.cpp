@@ -4,8 +4,12 @@
 //  - library state (ABI version, ISA choice, thread count) and the CUDA bridge's closed state;
 //  - every AVX2 kernel against the scalar reference on random data and odd sizes, outputs poisoned with NaN
 //    first (an unwritten element fails) and row padding checked to be left untouched;
-//  - AVX2 results bit-identical for 1 and 2 threads.
-// Exit code: 0 pass, 1 fail, 77 (skip) when the CPU has no AVX2 and the reference checks passed.
+//  - the same GEMM and column-sum checks at the AVX-512 level (its own GEMM), when the CPU has AVX-512F;
+//  - results bit-identical for 1 and 2 threads and from one run to the next, at each SIMD level; the
+//    AVX-512 GEMM also bit-identical whichever rows of C one call computes (every path and tile sums an
+//    element in the same order).
+// Exit code: 0 pass, 1 fail, 77 (skip) when the CPU has no AVX2 and the reference checks passed. Without
+// AVX-512F the AVX-512 part is skipped with a message and the rest decides the exit code.
 #include <algorithm>
 #include <cmath>
 #include <cstdarg>
@@ -383,11 +387,14 @@ void fd_sru(Checker& ck, int64_t k, int act, bool reverse) {
 
 // ---- library state and the CUDA bridge ----------------------------------------------------------------
 
-void check_library_state(Checker& ck, bool have_avx2) {
+void check_library_state(Checker& ck, bool have_avx2, bool have_avx512) {
   expect(ck, lrn4j_abi_version() == LRN4J_ABI_VERSION, "abi version");
-  expect(ck, lrn4j_isa() == (have_avx2 ? LRN4J_ISA_AVX2 : LRN4J_ISA_SCALAR), "default isa is the best available");
+  const int best = have_avx512 ? LRN4J_ISA_AVX512 : have_avx2 ? LRN4J_ISA_AVX2 : LRN4J_ISA_SCALAR;
+  expect(ck, lrn4j_isa() == best, "default isa is the best available");
   expect(ck, lrn4j_set_isa(LRN4J_ISA_SCALAR) == LRN4J_ISA_SCALAR && lrn4j_isa() == LRN4J_ISA_SCALAR, "set scalar");
   expect(ck, lrn4j_set_isa(LRN4J_ISA_AVX2) == (have_avx2 ? LRN4J_ISA_AVX2 : LRN4J_ISA_SCALAR), "set avx2");
+  expect(ck, lrn4j_set_isa(LRN4J_ISA_AVX512) == (have_avx512 ? LRN4J_ISA_AVX512 : LRN4J_ISA_SCALAR), "set avx512");
+  expect(ck, lrn4j_isa() == (have_avx512 ? LRN4J_ISA_AVX512 : LRN4J_ISA_SCALAR), "isa after set avx512");
   expect(ck, lrn4j_set_isa(12345) == LRN4J_ISA_SCALAR, "unknown isa falls back to scalar");
   const int threads = lrn4j_num_threads();
   expect(ck, threads >= 1, "default thread count");
@@ -403,15 +410,18 @@ void check_library_state(Checker& ck, bool have_avx2) {
   expect(ck, lrn4j_cudab_col_sum(1, 1, &c, 1, 0, &c, nullptr) == -1, "bridge call after failed open returns -1");
 }
 
-// ---- AVX2 against the reference -----------------------------------------------------------------------
+// ---- SIMD kernels against the reference ---------------------------------------------------------------
 
-// Runs `call` on a copy of `init` with the reference set and with the AVX2 set; returns {ref, avx2}.
+// The SIMD kernel set under test: LRN4J_ISA_AVX2, then LRN4J_ISA_AVX512 where the CPU has it.
+int simd_isa = LRN4J_ISA_AVX2;
+
+// Runs `call` on a copy of `init` with the reference set and with the SIMD set; returns {ref, simd}.
 template <class T, class F>
 std::pair<T, T> both(const T& init, F call) {
   T ref = init, got = init;
   lrn4j_set_isa(LRN4J_ISA_SCALAR);
   call(ref);
-  lrn4j_set_isa(LRN4J_ISA_AVX2);
+  lrn4j_set_isa(simd_isa);
   call(got);
   return {ref, got};
 }
@@ -427,8 +437,8 @@ void check_gemm(Checker& ck, int ta, int tb, int64_t m, int64_t n, int64_t k, in
                c.data(), c.ld);
   });
   // Sums of k products of values in [-1, 1]: the rounding differences grow with k.
-  compare(ck, fmt("gemm ta=%d tb=%d m=%lld n=%lld k=%lld pad=%lld bias=%d acc=%d", ta, tb, (long long)m,
-                  (long long)n, (long long)k, (long long)pad, with_bias, accumulate),
+  compare(ck, fmt("gemm isa=%d ta=%d tb=%d m=%lld n=%lld k=%lld pad=%lld bias=%d acc=%d", simd_isa, ta, tb,
+                  (long long)m, (long long)n, (long long)k, (long long)pad, with_bias, accumulate),
           got, ref, 1e-6 + 2e-7 * k, 1e-5);
 }
 
@@ -448,9 +458,15 @@ void check_gemms(Checker& ck) {
       }
     }
   }
-  // Shapes crossing the KC / MC / NC blocks, the small-M path and its edges.
-  const int64_t shapes[][3] = {{300, 517, 200}, {7, 1000, 600}, {16, 33, 300}, {17, 40, 513},
-                               {1, 17, 1}, {6, 16, 256}, {20, 4100, 30}, {173, 5, 260}};
+  // Shapes crossing the KC / MC / NC blocks, the small-M paths and their edges (AVX2: tiles 6 x 16, K
+  // blocks of 256; AVX-512: tiles 12 x 32 and wider ones for few rows, K blocks of up to 1024 packed and
+  // 512 in place, MC and NC from KC, small-M column chunks of 384).
+  const int64_t shapes[][3] = {{300, 517, 200}, {7, 1000, 600}, {16, 33, 300},  {17, 40, 513},
+                               {1, 17, 1},      {6, 16, 256},   {20, 4100, 30}, {173, 5, 260},
+                               {12, 32, 257},   {13, 33, 100},  {25, 47, 520},  {32, 129, 300},
+                               {33, 95, 1100},  {2, 200, 9},    {49, 2049, 70}, {1000, 49, 31},
+                               {1, 1536, 1030}, {31, 800, 1100}, {700, 70, 300}, {40, 2100, 1030},
+                               {97, 33, 2100}};
   for (const auto& s : shapes) {
     for (int ta = 0; ta < 2; ++ta) {
       for (int tb = 0; tb < 2; ++tb) {
@@ -474,7 +490,8 @@ void check_col_sums(Checker& ck) {
           lrn4j_col_sum(m, n, a.data(), a.ld, acc, out.data());
         });
         // Same float additions in the same order as the reference: bit-identical.
-        compare_vec(ck, fmt("col_sum m=%lld n=%lld acc=%d", (long long)m, (long long)n, acc), got, ref, 0.0, 0.0);
+        compare_vec(ck, fmt("col_sum isa=%d m=%lld n=%lld acc=%d", simd_isa, (long long)m, (long long)n, acc), got,
+                    ref, 0.0, 0.0);
       }
     }
   }
@@ -858,8 +875,8 @@ void check_cell_sequence(Checker& ck, int cell, int64_t T, int64_t B, int64_t H,
 void check_cell_sequences(Checker& ck) {
   const int saved_isa = lrn4j_isa();
   int config = 0;
-  for (int isa : {LRN4J_ISA_SCALAR, LRN4J_ISA_AVX2}) {
-    lrn4j_set_isa(isa);
+  for (int isa : {LRN4J_ISA_SCALAR, LRN4J_ISA_AVX2, LRN4J_ISA_AVX512}) {
+    if (lrn4j_set_isa(isa) != isa) continue;  // a set this CPU lacks
     for (int cell : {LRN4J_CELL_LSTM, LRN4J_CELL_GRU, LRN4J_CELL_ATR}) {
       const int64_t shapes[][3] = {{1, 1, 1}, {4, 3, 13}, {7, 5, 9}, {11, 33, 160}};
       for (const auto& sh : shapes) {
@@ -1001,36 +1018,79 @@ void check_layer_norms(Checker& ck) {
 
 // ---- thread-count determinism -------------------------------------------------------------------------
 
+// Runs `run` with 1 thread, 2 threads and 2 threads again at the SIMD level under test; all three
+// results must be bit-identical.
 template <class F>
 void check_threads_bitwise(Checker& ck, const std::string& what, size_t n, F run) {
   const int saved = lrn4j_num_threads();
-  lrn4j_set_isa(LRN4J_ISA_AVX2);
+  lrn4j_set_isa(simd_isa);
   lrn4j_set_num_threads(1);
   std::vector<float> one = run();
   lrn4j_set_num_threads(2);
   std::vector<float> two = run();
+  std::vector<float> again = run();
   lrn4j_set_num_threads(saved);
+  const std::string tag = fmt("isa=%d ", simd_isa) + what;
   expect(ck, one.size() == n && two.size() == n && std::memcmp(one.data(), two.data(), n * sizeof(float)) == 0,
-         what + ": 1 and 2 threads differ");
+         tag + ": 1 and 2 threads differ");
+  expect(ck, again.size() == n && std::memcmp(two.data(), again.data(), n * sizeof(float)) == 0,
+         tag + ": two runs differ");
 }
 
-void check_determinism(Checker& ck) {
-  // Tall (rows split), wide (columns split) and small-M shapes.
-  const int64_t shapes[][3] = {{300, 517, 200}, {40, 2000, 300}, {12, 3000, 100}, {1000, 20, 700}};
+void check_gemm_determinism(Checker& ck) {
+  // Tall (rows split), wide (columns split) and small-M shapes; the three training forms.
+  const int64_t shapes[][3] = {{300, 517, 200}, {40, 2000, 300}, {12, 3000, 100}, {1000, 20, 700},
+                               {1, 1536, 512},  {32, 1536, 512}, {256, 768, 1000}, {600, 2100, 1100},
+                               {20, 3000, 300}};
   for (const auto& s : shapes) {
-    for (int tb = 0; tb < 2; ++tb) {
+    for (int form = 0; form < 3; ++form) {
       const int64_t m = s[0], n = s[1], k = s[2];
-      const Mat a = Mat::random(m, k, k);
+      const int ta = form == 2, tb = form == 1;
+      const Mat a = ta ? Mat::random(k, m, m) : Mat::random(m, k, k);
       const Mat b = tb ? Mat::random(n, k, k) : Mat::random(k, n, n);
+      const Mat c0 = Mat::random(m, n, n);
       const auto bias = harness::random_vec(n, rng);
-      check_threads_bitwise(ck, fmt("gemm %lldx%lldx%lld tb=%d", (long long)m, (long long)n, (long long)k, tb),
+      check_threads_bitwise(ck, fmt("gemm %lldx%lldx%lld ta=%d tb=%d", (long long)m, (long long)n, (long long)k, ta, tb),
                             m * n, [&] {
-                              auto c = harness::poisoned(m * n);
-                              lrn4j_gemm(0, tb, m, n, k, a.data(), k, b.data(), b.ld, bias.data(), 0, c.data(), n);
+                              auto c = ta ? c0.v : harness::poisoned(m * n);
+                              lrn4j_gemm(ta, tb, m, n, k, a.data(), a.ld, b.data(), b.ld, form == 0 ? bias.data() : nullptr,
+                                         ta, c.data(), n);
                               return c;
                             });
     }
   }
+}
+
+// The AVX-512 GEMM sums each element in the same order whatever computes it, so a call for a band of
+// rows (another path, other tiles, another thread split) gives exactly the bits of the full call.
+void check_gemm_row_bands(Checker& ck) {
+  lrn4j_set_isa(LRN4J_ISA_AVX512);
+  const int64_t shapes[][3] = {{300, 517, 600}, {40, 100, 300}, {33, 1536, 512}, {130, 700, 1100}};
+  for (const auto& s : shapes) {
+    for (int form = 0; form < 3; ++form) {
+      const int64_t m = s[0], n = s[1], k = s[2];
+      const int ta = form == 2, tb = form == 1;
+      const Mat a = ta ? Mat::random(k, m, m) : Mat::random(m, k, k);
+      const Mat b = tb ? Mat::random(n, k, k) : Mat::random(k, n, n);
+      const Mat c0 = Mat::random(m, n, n);
+      const auto bias = harness::random_vec(n, rng);
+      const float* bp = form == 0 ? bias.data() : nullptr;
+      std::vector<float> full = c0.v, bands = c0.v;
+      lrn4j_gemm(ta, tb, m, n, k, a.data(), a.ld, b.data(), b.ld, bp, ta, full.data(), n);
+      for (int64_t r0 = 0, step = 1; r0 < m; r0 += step, step = step * 3 + 2) {
+        const int64_t rows = std::min(step, m - r0);
+        const float* a_rows = ta ? a.data() + r0 : a.data() + r0 * a.ld;
+        lrn4j_gemm(ta, tb, rows, n, k, a_rows, a.ld, b.data(), b.ld, bp, ta, bands.data() + r0 * n, n);
+      }
+      expect(ck, std::memcmp(full.data(), bands.data(), full.size() * sizeof(float)) == 0,
+             fmt("avx512 gemm %lldx%lldx%lld ta=%d tb=%d: row bands differ from the full call", (long long)m,
+                 (long long)n, (long long)k, ta, tb));
+    }
+  }
+}
+
+void check_determinism(Checker& ck) {
+  check_gemm_determinism(ck);
 
   const int64_t T = 33, B = 8, H = 129;
   const Mat g = Mat::random(T * B, 3 * H, 3 * H, -2.0f, 2.0f);
@@ -1183,8 +1243,9 @@ void check_determinism(Checker& ck) {
 int main() {
   Checker ck;
   const bool have_avx2 = (lrn4j_cpu_features() & LRN4J_CPU_AVX2) != 0;
+  const bool have_avx512 = have_avx2 && (lrn4j_cpu_features() & LRN4J_CPU_AVX512F) != 0;
 
-  check_library_state(ck, have_avx2);
+  check_library_state(ck, have_avx2, have_avx512);
   for (bool gate : {false, true}) {
     for (int act : {LRN4J_ACT_TANH, LRN4J_ACT_IDENTITY}) {
       for (bool reverse : {false, true}) fd_scan(ck, gate, act, reverse);
@@ -1203,6 +1264,7 @@ int main() {
     std::printf("test_cpu_kernels: reference checks passed; no AVX2 on this CPU, AVX2 parity skipped\n");
     return harness::kSkip;
   }
+  simd_isa = LRN4J_ISA_AVX2;
   check_gemms(ck);
   check_col_sums(ck);
   check_scans(ck, false);
@@ -1216,5 +1278,14 @@ int main() {
   check_optimizers(ck);
   check_dropout(ck);
   check_determinism(ck);
+  if (have_avx512) {
+    simd_isa = LRN4J_ISA_AVX512;
+    check_gemms(ck);
+    check_col_sums(ck);
+    check_gemm_determinism(ck);
+    check_gemm_row_bands(ck);
+  } else {
+    std::printf("test_cpu_kernels: no AVX-512F on this CPU, AVX-512 GEMM checks skipped\n");
+  }
   return ck.exit_code("test_cpu_kernels");
 }

@@ -9,12 +9,16 @@ import org.lrn4j.tensor.HostStorage;
 import org.lrn4j.tensor.Tensor;
 
 /**
- * The C++ CPU kernels (scalar reference and AVX2/FMA, chosen at run time by CPU features; OpenMP
- * threads) called in place on off-heap host tensors through {@link NativeKernels}. FLOAT64 tensors,
- * which the native kernels do not compute, are handled by {@link ReferenceBackend}.
+ * The C++ CPU kernels (scalar reference, AVX2/FMA, and an AVX-512F GEMM, chosen at run time by CPU
+ * features; OpenMP threads) called in place on off-heap host tensors through {@link NativeKernels}.
+ * FLOAT64 tensors, which the native kernels do not compute, are handled by {@link ReferenceBackend}.
  *
  * <p>System properties read once at load: {@code lrn4j.threads} (kernel threads, default: all
- * processors) and {@code lrn4j.isa} ({@code scalar} or {@code avx2}, default: the best the CPU has).
+ * processors) and {@code lrn4j.isa} ({@code scalar}, {@code avx2} or {@code avx512}, default: the best
+ * the CPU has; {@code avx512} is the AVX-512F GEMM with the AVX2 kernels for everything else). Without
+ * the property, the environment variable {@code LRN4J_ISA} is read the same way. Forcing a level the CPU
+ * lacks is an error. The kernel sets may differ from each other by rounding; none depends on the thread
+ * count.
  */
 public final class NativeBackend extends Backend {
     private static NativeBackend instance;
@@ -51,27 +55,89 @@ public final class NativeBackend extends Backend {
             NativeKernels.setNumThreads(KernelThreads.configured());
         }
         String isa = System.getProperty("lrn4j.isa");
+        String source = "-Dlrn4j.isa";
+        if (isa == null) {
+            isa = System.getenv("LRN4J_ISA");
+            source = "LRN4J_ISA";
+        }
         if (isa != null) {
-            int wanted;
-            switch (isa.trim().toLowerCase(Locale.ROOT)) {
-                case "scalar":
-                    wanted = 0;
-                    break;
-                case "avx2":
-                    wanted = 1;
-                    break;
-                default:
-                    throw new IllegalStateException("-Dlrn4j.isa must be scalar or avx2, got '" + isa + "'");
-            }
+            int wanted = isaLevel(isa, source);
             if (NativeKernels.setIsa(wanted) != wanted) {
-                throw new IllegalStateException("-Dlrn4j.isa=" + isa + " is not supported by this CPU");
+                throw new IllegalStateException(source + "=" + isa + " is not supported by this CPU (features: "
+                        + cpuFeatures() + ")");
             }
         }
     }
 
-    /** "AVX2/FMA" or "scalar": the kernel set in use. */
+    private static int isaLevel(String name, String source) {
+        switch (name.trim().toLowerCase(Locale.ROOT)) {
+            case "scalar":
+                return NativeKernels.ISA_SCALAR;
+            case "avx2":
+                return NativeKernels.ISA_AVX2;
+            case "avx512":
+                return NativeKernels.ISA_AVX512;
+            default:
+                throw new IllegalStateException(source + " must be scalar, avx2 or avx512, got '" + name + "'");
+        }
+    }
+
+    /** Whether this CPU runs kernel set {@code name} ("scalar", "avx2" or "avx512"). */
+    public static boolean supportsIsa(String name) {
+        int level = isaLevel(name, "kernel set");
+        int f = NativeKernels.cpuFeatures();
+        switch (level) {
+            case NativeKernels.ISA_AVX512:
+                return (f & NativeKernels.CPU_AVX2) != 0 && (f & NativeKernels.CPU_AVX512F) != 0;
+            case NativeKernels.ISA_AVX2:
+                return (f & NativeKernels.CPU_AVX2) != 0;
+            default:
+                return true;
+        }
+    }
+
+    /**
+     * Chooses the kernel set ("scalar", "avx2" or "avx512"), as {@code -Dlrn4j.isa} does at load; throws
+     * {@link IllegalArgumentException} for a name this CPU cannot run. Results may differ between kernel
+     * sets by rounding (each sums in its own order); within one set they do not depend on the thread
+     * count. Meant for start-up and tests: not while kernels run on other threads.
+     */
+    public void setIsa(String name) {
+        int wanted;
+        try {
+            wanted = isaLevel(name, "kernel set");
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (!supportsIsa(name)) {
+            throw new IllegalArgumentException("kernel set " + name + " is not supported by this CPU (features: "
+                    + cpuFeatures() + ")");
+        }
+        NativeKernels.setIsa(wanted);
+    }
+
+    /** The kernel set in use as {@link #setIsa} names it: "avx512", "avx2" or "scalar". */
+    public String isaName() {
+        switch (NativeKernels.isa()) {
+            case NativeKernels.ISA_AVX512:
+                return "avx512";
+            case NativeKernels.ISA_AVX2:
+                return "avx2";
+            default:
+                return "scalar";
+        }
+    }
+
+    /** The kernel set in use: "AVX-512F GEMM + AVX2/FMA", "AVX2/FMA" or "scalar". */
     public String isa() {
-        return NativeKernels.isa() == 1 ? "AVX2/FMA" : "scalar";
+        switch (NativeKernels.isa()) {
+            case NativeKernels.ISA_AVX512:
+                return "AVX-512F GEMM + AVX2/FMA";
+            case NativeKernels.ISA_AVX2:
+                return "AVX2/FMA";
+            default:
+                return "scalar";
+        }
     }
 
     public int threads() {
@@ -90,10 +156,10 @@ public final class NativeBackend extends Backend {
     public static String cpuFeatures() {
         int f = NativeKernels.cpuFeatures();
         StringBuilder s = new StringBuilder();
-        if ((f & 1) != 0) {
+        if ((f & NativeKernels.CPU_AVX2) != 0) {
             s.append("AVX2/FMA");
         }
-        if ((f & 2) != 0) {
+        if ((f & NativeKernels.CPU_AVX512F) != 0) {
             s.append(s.length() > 0 ? ", " : "").append("AVX-512F");
         }
         return s.length() == 0 ? "none beyond x86-64" : s.toString();

@@ -49,6 +49,13 @@ final class InfoCommand implements Callable<Integer> {
         } catch (LinkageError | IllegalStateException e) {
             cpu.put("features", "unknown (native library not loaded)");
         }
+        try {
+            NativeBackend nat = NativeBackend.load();
+            cpu.put("native_isa", nat.isaName());
+            cpu.put("native_kernels", nat.isa());
+        } catch (LinkageError | IllegalStateException e) {
+            cpu.put("native_isa", "none (" + e.getMessage() + ")");
+        }
         info.put("cpu", cpu);
         Backends.Probe cuda = probes.stream().filter(p -> p.name().equals("cuda")).findFirst().orElseThrow();
         info.put("cuda_devices", cuda.available() ? List.of(cuda.detail()) : List.of());
@@ -69,6 +76,8 @@ final class InfoCommand implements Callable<Integer> {
             }
             System.out.printf("cpu: %s, %s processors, %s, features: %s%n", cpu.get("model"), cpu.get("processors"),
                     cpu.get("arch"), cpu.get("features"));
+            System.out.printf("native kernel set: %s%s (choose with -Dlrn4j.isa or LRN4J_ISA=scalar|avx2|avx512)%n",
+                    cpu.get("native_isa"), cpu.containsKey("native_kernels") ? " — " + cpu.get("native_kernels") : "");
             System.out.printf("cuda devices: %s%n", cuda.available() ? cuda.detail() : "none (" + cuda.detail() + ")");
         }
         return 0;

@@ -29,6 +29,15 @@ public final class NativeKernels {
         return new Pointer(buffer).address();
     }
 
+    /** Kernel sets ({@code LRN4J_ISA_*} of lrn4j.h). */
+    public static final int ISA_SCALAR = 0;
+    public static final int ISA_AVX2 = 1;
+    public static final int ISA_AVX512 = 2;
+
+    /** CPU feature bits ({@code LRN4J_CPU_*} of lrn4j.h). */
+    public static final int CPU_AVX2 = 1;
+    public static final int CPU_AVX512F = 2;
+
     @Name("lrn4j_abi_version")
     public static native int abiVersion();
 
