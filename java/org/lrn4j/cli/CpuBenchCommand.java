@@ -76,9 +76,11 @@ final class CpuBenchCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long pauseMs;
 
-    @Option(names = "--peak-gflops", defaultValue = "190",
+    @Option(names = "--peak-gflops", defaultValue = "0",
             description = "FP32 GEMM peak of the performance model for floor_ms; floor_measured_ms uses the "
-                    + "OpenBLAS rate measured here (default: ${DEFAULT-VALUE}, the 2-core AVX2 dev machine).")
+                    + "OpenBLAS rate measured here (default: threads x 2 FMA units x the SIMD lanes of the native "
+                    + "kernel set x 2 flops x the clock in /proc/cpuinfo; 294 on the 2-core AVX-512 dev machine "
+                    + "at 2.3 GHz).")
     double peakGflops;
 
     @Option(names = "--no-lstm-peers", description = "Leave out the LSTM peers (ONNX Runtime, PyTorch).")
@@ -124,8 +126,8 @@ final class CpuBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        if (!(peakGflops > 0) || copyMib < 1) {
-            throw new IllegalArgumentException("--peak-gflops and --copy-mib must be positive");
+        if (!(peakGflops >= 0) || copyMib < 1) {
+            throw new IllegalArgumentException("--peak-gflops must not be negative and --copy-mib must be positive");
         }
         Timing timing = new Timing(repetitions, maxSeconds, pauseMs);
         boolean auto = openblasCore.equalsIgnoreCase("auto");
@@ -148,6 +150,10 @@ final class CpuBenchCommand implements Callable<Integer> {
         if (peer != null && !auto && !peer.core().equalsIgnoreCase(openblasCore)) {
             note("OpenBLAS did not take " + CORETYPE + "=" + coreEnv + "; it runs " + peer.core());
         }
+        if (peakGflops == 0) {
+            peakGflops = modelPeakGflops(nat.threads(), nat.isaName());
+        }
+        note(String.format(Locale.ROOT, "performance model: GEMM peak %.0f GFLOP/s", peakGflops));
         note(String.format(Locale.ROOT, "lrn4j %s; OpenBLAS %s", nat.description(), peer == null ? "absent"
                 : "core " + peer.core() + " (" + (coreEnv == null ? "detected" : CORETYPE + "=" + coreEnv) + "), "
                 + peer.threads() + " threads"));
@@ -172,6 +178,41 @@ final class CpuBenchCommand implements Callable<Integer> {
             System.err.printf("lrn4j: %d result check(s) failed (relative difference above %.0e)%n", failedChecks,
                     TOLERANCE);
             return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * The FP32 FMA peak of {@code threads} cores running the kernel set {@code isa}: two FMA units per core
+     * (as on the Xeons this project is measured on), each doing one multiply-add per SIMD lane per cycle, at
+     * the clock Linux reports for the first processor. Throws if the clock cannot be read: then
+     * {@code --peak-gflops} must be given.
+     */
+    static double modelPeakGflops(int threads, String isa) throws IOException {
+        int lanes = switch (isa) {
+            case "avx512" -> 16;
+            case "avx2" -> 8;
+            default -> 1;
+        };
+        java.nio.file.Path cpuinfo = java.nio.file.Path.of("/proc/cpuinfo");
+        double mhz = java.nio.file.Files.exists(cpuinfo) ? cpuMhz(java.nio.file.Files.readAllLines(cpuinfo)) : 0;
+        if (!(mhz > 0)) {
+            throw new IllegalStateException("cannot read the clock from /proc/cpuinfo; give --peak-gflops");
+        }
+        return threads * 2.0 * lanes * 2.0 * mhz / 1000.0;
+    }
+
+    /** The first "cpu MHz" of /proc/cpuinfo's lines, 0 when there is none. */
+    static double cpuMhz(List<String> cpuinfo) {
+        for (String line : cpuinfo) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equals("cpu MHz")) {
+                try {
+                    return Double.parseDouble(line.substring(colon + 1).trim());
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }
         }
         return 0;
     }

@@ -42,4 +42,22 @@ class PerformanceModelTest {
         assertThrows(IllegalArgumentException.class, () -> new PerformanceModel(0, 26));
         assertThrows(IllegalArgumentException.class, () -> new PerformanceModel(190, Double.NaN));
     }
+
+    /** bench cpu's default peak: threads x 2 FMA units x lanes x 2 flops x the clock of /proc/cpuinfo. */
+    @Test
+    void modelPeakComesFromTheClockAndTheKernelSet() {
+        assertEquals(2299.998, CpuBenchCommand.cpuMhz(java.util.List.of("processor\t: 0", "model name\t: Xeon",
+                "cpu MHz\t\t: 2299.998", "cpu MHz\t\t: 1200.000")), 0);
+        assertEquals(0, CpuBenchCommand.cpuMhz(java.util.List.of("processor\t: 0", "cpu MHz\t: n/a")));
+        assertEquals(0, CpuBenchCommand.cpuMhz(java.util.List.of()));
+        if (java.nio.file.Files.exists(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            try {
+                double avx512 = CpuBenchCommand.modelPeakGflops(2, "avx512");
+                assertEquals(avx512 / 2, CpuBenchCommand.modelPeakGflops(2, "avx2"), 1e-9);
+                assertEquals(avx512 / 2, CpuBenchCommand.modelPeakGflops(1, "avx512"), 1e-9);
+            } catch (IllegalStateException | java.io.IOException e) {
+                // no clock in this /proc/cpuinfo (some virtual machines and non-x86 kernels): nothing to check
+            }
+        }
+    }
 }
