@@ -50,6 +50,9 @@ final class LmBenchCommand implements Callable<Integer> {
     @Option(names = "--hidden", defaultValue = "256", description = "Hidden units (default: ${DEFAULT-VALUE}).")
     int hidden;
 
+    @Option(names = "--layers", defaultValue = "1", description = "Stacked recurrent layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+
     @Option(names = "--batch", defaultValue = "32", description = "Streams B (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -78,13 +81,13 @@ final class LmBenchCommand implements Callable<Integer> {
             targets[i] = rng.nextInt(vocabulary);
         }
         if (!json) {
-            System.out.printf("%s; V %d, embedding %d, hidden %d, B %d, T %d, dropout %.2f%n", backend.description(),
-                    vocabulary, embedding, hidden, batch, steps, dropout);
+            System.out.printf("%s; V %d, embedding %d, hidden %d, layers %d, B %d, T %d, dropout %.2f%n",
+                    backend.description(), vocabulary, embedding, hidden, layers, batch, steps, dropout);
             System.out.printf("%-5s %12s %12s %14s %14s %12s%n", "cell", "params", "update ms", "train tok/s",
                     "rnn f+b ms", "rnn tok/s");
         }
         for (String cell : cells) {
-            ModelSpec spec = new ModelSpec("lm", cell, vocabulary, embedding, hidden, 1, false, false, "tanh", 0, 1,
+            ModelSpec spec = new ModelSpec("lm", cell, vocabulary, embedding, hidden, layers, false, false, "tanh", 0, 1,
                     dropout);
             try (LanguageModel lm = spec.buildLanguageModel(backend, DType.FLOAT32);
                  Optimizer adam = new Adam(backend, lm.parameters(), 1e-3, 0.9, 0.999, 1e-8, 0)) {
@@ -106,8 +109,8 @@ final class LmBenchCommand implements Callable<Integer> {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("name", "lm.train_update");
                 out.put("cell", cell);
-                out.put("shape", String.format(Locale.ROOT, "V%d E%d H%d B%d T%d", vocabulary, embedding, hidden, batch,
-                        steps));
+                out.put("shape", String.format(Locale.ROOT, "V%d E%d H%d L%d B%d T%d", vocabulary, embedding, hidden,
+                        layers, batch, steps));
                 out.put("parameters", params);
                 out.put("ms", updateMs);
                 out.put("tokens_per_second", rows / (updateMs / 1000));
