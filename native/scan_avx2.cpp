@@ -1,4 +1,4 @@
-// AVX2 LRN and oLRN scans: scan_simd.h on 8-lane vectors, chunks of 64 units.
+// AVX2 LRN and oLRN scans: scan_simd.h on 8-lane vectors.
 #include <immintrin.h>
 
 #include "avx2_math.h"

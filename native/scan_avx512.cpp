@@ -1,5 +1,5 @@
-// AVX-512F LRN and oLRN scans: scan_simd.h on 16-lane vectors, chunks of 128 units, partial vectors through
-// an __mmask16. Compiled with -mavx512f -mfma and called only after dispatch.cpp has seen AVX-512F and its
+// AVX-512F LRN and oLRN scans: scan_simd.h on 16-lane vectors, partial vectors through an __mmask16.
+// Compiled with -mavx512f -mfma and called only after dispatch.cpp has seen AVX-512F and its
 // OS-enabled register state.
 #include <immintrin.h>
 

@@ -3,9 +3,10 @@
 // define the kernel set's entry points with LRN4J_SCAN_ENTRY_POINTS. Unnamed namespace: see simd_math.h.
 //
 // kGate: the oLRN's output gate; plain LRN is the oLRN with o = 1, h = c. One vector holds L neighbouring
-// hidden units of one sequence; a chunk is kVectorsPerChunk such vectors of one sequence, whose recurrences
-// are interleaved so that the long dependency chain of a step (exp, division, exp, division, tanh; the
-// output gate adds a third exp and division) of one vector overlaps the others. The forward step evaluates
+// hidden units of one sequence; a chunk is a few such vectors of one sequence (kForwardVectors,
+// kBackwardUnits), whose recurrences are interleaved so that the long dependency chain of a step (exp,
+// division, exp, division, tanh; the output gate adds a third exp and division) of one vector overlaps the
+// others. The forward step evaluates
 // its gates stage by stage across the chunk's vectors (simd_math.h's *_n functions): written vector after
 // vector, the chains lie further apart than the out-of-order window reaches and ran one after the other
 // (this ordering made the AVX2 tanh forward ~1.4x faster). The backward step has no transcendental on its
@@ -18,8 +19,8 @@
 // chunks and results do not depend on how many there are. The last block of a row may be partial: its last
 // vector is read and written with masked loads/stores, the other lanes are never touched. Formulas and their
 // order are those of scan_ref.cpp (see lrn4j.h for the layouts). A chunk's consecutive steps lie a new page
-// apart, which the hardware prefetchers do not follow, so the rows of the next step are prefetched in
-// software: without it each step waits for memory (2.3x slower).
+// apart, which the hardware prefetchers do not follow, so the forward prefetches the rows of the next step
+// in software: without it its steps wait for memory (64x1024x512 at AVX-512: 36 vs 25 ms).
 #ifndef LRN4J_NATIVE_SCAN_SIMD_H
 #define LRN4J_NATIVE_SCAN_SIMD_H
 
@@ -32,8 +33,12 @@
 namespace lrn4j::simd {
 namespace {
 
-// 64 units a chunk with 8 lanes, 128 with 16.
-constexpr int kVectorsPerChunk = 8;
+// Chunk sizes. Forward: 4 vectors (32 or 64 units); with 8, the stage-major arrays of a step no longer fit
+// the registers and the spills cost more than the wider interleave gained (single thread, 32x128x256:
+// AVX-512 1.24 vs 1.31 ms, AVX2 1.91 vs 2.16). Backward: 64 units at either width (its vectors are evaluated
+// one after another anyway; 128-unit AVX-512 chunks were slower on 32x128x256, 1.01 vs 0.88 ms).
+constexpr int kForwardVectors = 4;
+constexpr int kBackwardUnits = 64;
 // Unit-steps (one hidden unit, one time step) per thread below which a second thread does not pay.
 constexpr int64_t kMinUnitStepsPerThread = int64_t{1} << 14;
 
@@ -136,7 +141,10 @@ void forward_step(const Forward& a, int64_t b, int64_t j0, int64_t s, float* st,
 }
 
 // Processing step s (walked from the last down to 0) of hidden units [j0, j0 + L*U) of sequence b: the
-// carried gradient comes from and goes back to `st`.
+// carried gradient comes from and goes back to `st`. Nothing is prefetched: within a step the chunks of a
+// thread read and write contiguous memory, which the hardware prefetchers follow, and requesting the next
+// step's rows, a whole pass over the thread's chunks ahead, measured slower (64x1024x512, 2 threads: AVX-512
+// 48-50 vs 44-46 ms; 32x128x256: 0.89-0.94 vs 0.80 ms).
 template <class V, int U, bool kTail, bool kTanh, bool kGate>
 void backward_step(const Backward& a, int64_t b, int64_t j0, int64_t s, float* st, typename Simd<V>::Mask tail) {
   using S = Simd<V>;
@@ -151,16 +159,6 @@ void backward_step(const Backward& a, int64_t b, int64_t j0, int64_t s, float* s
   const float* c_row = kGate ? a.cs + row * a.ldc + j0 : a.hs + row * a.ldh + j0;
   const float* dh_in = a.dhs ? a.dhs + row * a.lddh + j0 : nullptr;
   float* dq = a.dg + row * a.lddg + j0;
-  if (s >= 1) {
-    const int64_t rn = a.step_at(s - 1) * a.batch + b;
-    for (int64_t plane = 0; plane < kPlanes; ++plane) {
-      prefetch(a.g + rn * a.ldg + j0 + plane * H, L * U);
-      prefetch(a.dg + rn * a.lddg + j0 + plane * H, L * U);
-    }
-    if (kGate) prefetch(a.cs + rn * a.ldc + j0, L * U);
-    if (a.dhs) prefetch(a.dhs + rn * a.lddh + j0, L * U);
-    if (s >= 2) prefetch(a.hs + (a.step_at(s - 2) * a.batch + b) * a.ldh + j0, L * U);
-  }
   // State before step t: after the previously processed step, or h0 (NULL: zeros) for the first.
   const float* hp_row = nullptr;
   if (s > 0) {
@@ -226,7 +224,7 @@ void lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float*
                       const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh, float* h_last,
                       int threads) {
   const Forward a{t_len, batch, hidden, g, ldg, lengths, reverse != 0, hs, ldh, nullptr, 0};
-  run_time_outer<V, Forward, Steps<V, false>::template Forwards, kVectorsPerChunk, kMinUnitStepsPerThread>(
+  run_time_outer<V, Forward, Steps<V, false>::template Forwards, kForwardVectors, kMinUnitStepsPerThread>(
       a, h0, h_last, true, act == LRN4J_ACT_TANH, threads);
 }
 
@@ -235,7 +233,8 @@ void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float
                        const int32_t* lengths, int act, int reverse, const float* hs, int64_t ldh, const float* dhs,
                        int64_t lddh, const float* dh_last, float* dg, int64_t lddg, float* dh0, int threads) {
   const Backward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, nullptr, 0, dhs, lddh, dg, lddg};
-  run_time_outer<V, Backward, Steps<V, false>::template Backwards, kVectorsPerChunk, kMinUnitStepsPerThread>(
+  constexpr int kVectors = kBackwardUnits / Simd<V>::kLanes;
+  run_time_outer<V, Backward, Steps<V, false>::template Backwards, kVectors, kMinUnitStepsPerThread>(
       a, dh_last, dh0, false, act == LRN4J_ACT_TANH, threads);
 }
 
@@ -244,7 +243,7 @@ void olrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float
                        const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh, float* cs, int64_t ldc,
                        float* h_last, int threads) {
   const Forward a{t_len, batch, hidden, g, ldg, lengths, reverse != 0, hs, ldh, cs, ldc};
-  run_time_outer<V, Forward, Steps<V, true>::template Forwards, kVectorsPerChunk, kMinUnitStepsPerThread>(
+  run_time_outer<V, Forward, Steps<V, true>::template Forwards, kForwardVectors, kMinUnitStepsPerThread>(
       a, h0, h_last, true, act == LRN4J_ACT_TANH, threads);
 }
 
@@ -254,7 +253,8 @@ void olrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const floa
                         int64_t ldc, const float* dhs, int64_t lddh, const float* dh_last, float* dg, int64_t lddg,
                         float* dh0, int threads) {
   const Backward a{t_len, batch, hidden, g, ldg, h0, lengths, reverse != 0, hs, ldh, cs, ldc, dhs, lddh, dg, lddg};
-  run_time_outer<V, Backward, Steps<V, true>::template Backwards, kVectorsPerChunk, kMinUnitStepsPerThread>(
+  constexpr int kVectors = kBackwardUnits / Simd<V>::kLanes;
+  run_time_outer<V, Backward, Steps<V, true>::template Backwards, kVectors, kMinUnitStepsPerThread>(
       a, dh_last, dh0, false, act == LRN4J_ACT_TANH, threads);
 }
 
