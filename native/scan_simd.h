@@ -20,7 +20,8 @@
 // vector is read and written with masked loads/stores, the other lanes are never touched. Formulas and their
 // order are those of scan_ref.cpp (see lrn4j.h for the layouts). A chunk's consecutive steps lie a new page
 // apart, which the hardware prefetchers do not follow, so the forward prefetches the rows of the next step
-// in software: without it its steps wait for memory (64x1024x512 at AVX-512: 36 vs 25 ms).
+// in software: without it its steps wait for memory (64x1024x512 at AVX-512: 36 vs 25 ms). The backward
+// does so with 8 lanes only (see backward_step).
 #ifndef LRN4J_NATIVE_SCAN_SIMD_H
 #define LRN4J_NATIVE_SCAN_SIMD_H
 
@@ -141,10 +142,10 @@ void forward_step(const Forward& a, int64_t b, int64_t j0, int64_t s, float* st,
 }
 
 // Processing step s (walked from the last down to 0) of hidden units [j0, j0 + L*U) of sequence b: the
-// carried gradient comes from and goes back to `st`. Nothing is prefetched: within a step the chunks of a
-// thread read and write contiguous memory, which the hardware prefetchers follow, and requesting the next
-// step's rows, a whole pass over the thread's chunks ahead, measured slower (64x1024x512, 2 threads: AVX-512
-// 48-50 vs 44-46 ms; 32x128x256: 0.89-0.94 vs 0.80 ms).
+// carried gradient comes from and goes back to `st`. The next step's rows (a whole pass over the thread's
+// chunks ahead) are prefetched with 8 lanes only: 64x1024x512, 2 threads, AVX2 44-46 ms with vs 50 without;
+// AVX-512 53-54 with vs 45-46 without (32x128x256: 0.87-1.00 vs 0.72-0.87), as within a step the chunks of
+// a thread read and write contiguous memory, which the hardware prefetchers follow.
 template <class V, int U, bool kTail, bool kTanh, bool kGate>
 void backward_step(const Backward& a, int64_t b, int64_t j0, int64_t s, float* st, typename Simd<V>::Mask tail) {
   using S = Simd<V>;
@@ -159,6 +160,18 @@ void backward_step(const Backward& a, int64_t b, int64_t j0, int64_t s, float* s
   const float* c_row = kGate ? a.cs + row * a.ldc + j0 : a.hs + row * a.ldh + j0;
   const float* dh_in = a.dhs ? a.dhs + row * a.lddh + j0 : nullptr;
   float* dq = a.dg + row * a.lddg + j0;
+  if constexpr (L == 8) {
+    if (s >= 1) {
+      const int64_t rn = a.step_at(s - 1) * a.batch + b;
+      for (int64_t plane = 0; plane < kPlanes; ++plane) {
+        prefetch(a.g + rn * a.ldg + j0 + plane * H, L * U);
+        prefetch(a.dg + rn * a.lddg + j0 + plane * H, L * U);
+      }
+      if (kGate) prefetch(a.cs + rn * a.ldc + j0, L * U);
+      if (a.dhs) prefetch(a.dhs + rn * a.lddh + j0, L * U);
+      if (s >= 2) prefetch(a.hs + (a.step_at(s - 2) * a.batch + b) * a.ldh + j0, L * U);
+    }
+  }
   // State before step t: after the previously processed step, or h0 (NULL: zeros) for the first.
   const float* hp_row = nullptr;
   if (s > 0) {
