@@ -1,7 +1,7 @@
 // The public C ABI of the CPU kernels: library state (kernel set, thread count) and one forwarding
-// function per kernel that picks lrn4j::ref, lrn4j::avx2 or (GEMM only) lrn4j::avx512. The library is
-// built with hidden visibility; the pragma gives the lrn4j_* declarations, and so their definitions
-// here, default visibility.
+// function per kernel that picks lrn4j::ref, lrn4j::avx2 or (GEMM and LRN/oLRN scans) lrn4j::avx512.
+// The library is built with hidden visibility; the pragma gives the lrn4j_* declarations, and so their
+// definitions here, default visibility.
 #include <sched.h>
 #include <unistd.h>
 
@@ -63,8 +63,9 @@ std::atomic<int>& thread_count() {
 }
 
 int isa() { return isa_in_use().load(std::memory_order_relaxed); }
-// The AVX2 kernels serve both SIMD levels; only the GEMM has an AVX-512 version.
+// The AVX2 kernels serve both SIMD levels; the GEMM and the LRN/oLRN scans have AVX-512 versions.
 bool use_avx2() { return isa() >= LRN4J_ISA_AVX2; }
+bool use_avx512() { return isa() == LRN4J_ISA_AVX512; }
 int threads() { return thread_count().load(std::memory_order_relaxed); }
 
 }  // namespace
@@ -89,7 +90,7 @@ void lrn4j_set_num_threads(int n) { thread_count().store(n < 1 ? 1 : n, std::mem
 
 void lrn4j_gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                 const float* b, int64_t ldb, const float* bias, int accumulate, float* c, int64_t ldc) {
-  if (isa() == LRN4J_ISA_AVX512) {
+  if (use_avx512()) {
     lrn4j::avx512::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, threads());
   } else if (use_avx2()) {
     lrn4j::avx2::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, threads());
@@ -170,7 +171,10 @@ double lrn4j_sum_squares(int64_t n, const float* x) {
 void lrn4j_lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
                             const float* h0, const int32_t* lengths, int act, int reverse, float* hs,
                             int64_t ldh, float* h_last) {
-  if (use_avx2()) {
+  if (use_avx512()) {
+    lrn4j::avx512::lrn_scan_forward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, h_last,
+                                    threads());
+  } else if (use_avx2()) {
     lrn4j::avx2::lrn_scan_forward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, h_last,
                                   threads());
   } else {
@@ -183,7 +187,10 @@ void lrn4j_lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const
                              const float* h0, const int32_t* lengths, int act, int reverse,
                              const float* hs, int64_t ldh, const float* dhs, int64_t lddh,
                              const float* dh_last, float* dg, int64_t lddg, float* dh0) {
-  if (use_avx2()) {
+  if (use_avx512()) {
+    lrn4j::avx512::lrn_scan_backward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, dhs,
+                                     lddh, dh_last, dg, lddg, dh0, threads());
+  } else if (use_avx2()) {
     lrn4j::avx2::lrn_scan_backward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, dhs,
                                    lddh, dh_last, dg, lddg, dh0, threads());
   } else {
@@ -272,7 +279,10 @@ void lrn4j_sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64
 void lrn4j_olrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg,
                              const float* h0, const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh,
                              float* cs, int64_t ldc, float* h_last) {
-  if (use_avx2()) {
+  if (use_avx512()) {
+    lrn4j::avx512::olrn_scan_forward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc,
+                                     h_last, threads());
+  } else if (use_avx2()) {
     lrn4j::avx2::olrn_scan_forward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc,
                                    h_last, threads());
   } else {
@@ -285,7 +295,10 @@ void lrn4j_olrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, cons
                               const float* h0, const int32_t* lengths, int act, int reverse, const float* hs,
                               int64_t ldh, const float* cs, int64_t ldc, const float* dhs, int64_t lddh,
                               const float* dh_last, float* dg, int64_t lddg, float* dh0) {
-  if (use_avx2()) {
+  if (use_avx512()) {
+    lrn4j::avx512::olrn_scan_backward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc, dhs,
+                                      lddh, dh_last, dg, lddg, dh0, threads());
+  } else if (use_avx2()) {
     lrn4j::avx2::olrn_scan_backward(t_len, batch, hidden, g, ldg, h0, lengths, act, reverse, hs, ldh, cs, ldc, dhs,
                                     lddh, dh_last, dg, lddg, dh0, threads());
   } else {

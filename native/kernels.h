@@ -1,6 +1,7 @@
 // Internal interface between the public C ABI (dispatch.cpp) and the kernel sets: lrn4j::ref, the plain
 // reference loops that are also the fallback on CPUs without AVX2; lrn4j::avx2, the AVX2/FMA kernels
-// compiled in their own translation units with -mavx2 -mfma; and lrn4j::avx512, which has only a GEMM. All
+// compiled in their own translation units with -mavx2 -mfma; and lrn4j::avx512, which has a GEMM and the
+// LRN/oLRN scans. All
 // implement exactly the contracts documented in include/lrn4j/lrn4j.h; `threads` is the thread count the
 // caller chose (lrn4j_num_threads), an upper bound that a kernel lowers for small problems. No kernel's
 // result depends on the thread count.
@@ -110,11 +111,25 @@ namespace avx2 {
 LRN4J_KERNEL_SET_DECLARATIONS
 }  // namespace avx2
 
-// AVX-512F GEMM, compiled in its own translation unit with -mavx512f -mfma. Callable only when
-// detect_cpu_features() reports LRN4J_CPU_AVX512F; the other kernels of that ISA level are the AVX2 ones.
+// AVX-512F GEMM and LRN/oLRN scans, compiled in their own translation units with -mavx512f -mfma. Callable
+// only when detect_cpu_features() reports LRN4J_CPU_AVX512F; the other kernels of that ISA level are the
+// AVX2 ones.
 namespace avx512 {
 void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
           int64_t ldb, const float* bias, int accumulate, float* c, int64_t ldc, int threads);
+void lrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg, const float* h0,
+                      const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh, float* h_last,
+                      int threads);
+void lrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg, const float* h0,
+                       const int32_t* lengths, int act, int reverse, const float* hs, int64_t ldh, const float* dhs,
+                       int64_t lddh, const float* dh_last, float* dg, int64_t lddg, float* dh0, int threads);
+void olrn_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg, const float* h0,
+                       const int32_t* lengths, int act, int reverse, float* hs, int64_t ldh, float* cs, int64_t ldc,
+                       float* h_last, int threads);
+void olrn_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, const float* g, int64_t ldg, const float* h0,
+                        const int32_t* lengths, int act, int reverse, const float* hs, int64_t ldh, const float* cs,
+                        int64_t ldc, const float* dhs, int64_t lddh, const float* dh_last, float* dg, int64_t lddg,
+                        float* dh0, int threads);
 }  // namespace avx512
 
 #undef LRN4J_KERNEL_SET_DECLARATIONS

@@ -4,17 +4,21 @@
 // state (forward) or its gradient carry and the v-gradient sums (backward) in registers for the whole walk
 // over time. Chunks are fixed by (sequence, 32-unit block), independent of the thread count, and share no
 // output, so results do not depend on how many threads run them. The last vector of a row may be partial
-// (masked loads and stores; other lanes never touched; see avx2_chunks.h). Rows a few steps ahead are
+// (masked loads and stores; other lanes never touched; see simd_chunks.h). Rows a few steps ahead are
 // prefetched, as in the LRN scan: consecutive steps of a chunk lie a page or more apart.
 #include <immintrin.h>
 
-#include "avx2_chunks.h"
 #include "avx2_math.h"
+#include "simd_chunks.h"
 #include "kernels.h"
 #include "lrn4j/lrn4j.h"
 
 namespace lrn4j::avx2 {
 namespace {
+
+// simd_chunks.h's loads and stores of partial vectors, on 8 lanes.
+inline __m256 load(const float* p, bool masked, __m256i mask) { return simd::load<__m256>(p, masked, mask); }
+inline void store(float* p, __m256 v, bool masked, __m256i mask) { simd::store<__m256>(p, v, masked, mask); }
 
 constexpr int kVectorsPerChunk = 4;
 constexpr int64_t kMinUnitStepsPerThread = int64_t{1} << 14;
@@ -74,8 +78,8 @@ void forward_chunk(const Args& a, int64_t b, int64_t j0, __m256i tail) {
     if (s + kPrefetchSteps < a.t_len) {
       const int64_t ra = a.step_at(s + kPrefetchSteps) * a.batch + b;
       const float* uxa = a.u + ra * a.ldu + j0;
-      for (int64_t p = 0; p < a.k; ++p) prefetch(uxa + p * H, 8 * U);
-      if (a.k == 3) prefetch(a.highway(ra, j0), 8 * U);
+      for (int64_t p = 0; p < a.k; ++p) simd::prefetch(uxa + p * H, 8 * U);
+      if (a.k == 3) simd::prefetch(a.highway(ra, j0), 8 * U);
     }
     if (t >= len) {
 #pragma GCC unroll 4
@@ -151,11 +155,11 @@ void backward_chunk(const Args& a, int64_t b, int64_t j0, __m256i tail) {
       const int64_t ra = a.step_at(s - kPrefetchSteps) * a.batch + b;
       const float* uxa = a.u + ra * a.ldu + j0;
       for (int64_t p = 0; p < a.k; ++p) {
-        prefetch(uxa + p * H, 8 * U);
-        prefetch(a.du + ra * a.lddu + j0 + p * H, 8 * U);
+        simd::prefetch(uxa + p * H, 8 * U);
+        simd::prefetch(a.du + ra * a.lddu + j0 + p * H, 8 * U);
       }
-      prefetch(a.c_in + ra * a.ldc + j0, 8 * U);
-      if (a.dh) prefetch(a.dh + ra * a.lddh + j0, 8 * U);
+      simd::prefetch(a.c_in + ra * a.ldc + j0, 8 * U);
+      if (a.dh) simd::prefetch(a.dh + ra * a.lddh + j0, 8 * U);
     }
     const float* ux = a.u + row * a.ldu + j0;
     const float* xh = a.highway(row, j0);
@@ -217,11 +221,11 @@ void backward_chunk(const Args& a, int64_t b, int64_t j0, __m256i tail) {
 
 template <int U, bool kTail, bool kTanh>
 struct ForwardK {
-  static constexpr ChunkKernel<Args> fn = &forward_chunk<U, kTail, kTanh>;
+  static constexpr simd::ChunkKernel<__m256, Args> fn = &forward_chunk<U, kTail, kTanh>;
 };
 template <int U, bool kTail, bool kTanh>
 struct BackwardK {
-  static constexpr ChunkKernel<Args> fn = &backward_chunk<U, kTail, kTanh>;
+  static constexpr simd::ChunkKernel<__m256, Args> fn = &backward_chunk<U, kTail, kTanh>;
 };
 
 }  // namespace
@@ -234,7 +238,8 @@ void sru_scan_forward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, c
   a.t_len = t_len, a.batch = batch, a.hidden = hidden, a.k = k, a.u = u, a.ldu = ldu, a.x = x, a.ldx = ldx;
   a.v = v, a.bias = bias, a.c0 = c0, a.lengths = lengths, a.reverse = reverse != 0;
   a.h = h, a.ldh = ldh, a.c_out = c, a.ldc = ldc, a.c_last = c_last;
-  run_chunks<Args, ForwardK, kVectorsPerChunk, kMinUnitStepsPerThread>(a, act == LRN4J_ACT_TANH, threads);
+  simd::run_chunks<__m256, Args, ForwardK, kVectorsPerChunk, kMinUnitStepsPerThread>(a, act == LRN4J_ACT_TANH,
+                                                                                     threads);
 }
 
 void sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, const float* u, int64_t ldu,
@@ -247,7 +252,8 @@ void sru_scan_backward(int64_t t_len, int64_t batch, int64_t hidden, int64_t k, 
   a.v = v, a.bias = bias, a.c0 = c0, a.lengths = lengths, a.reverse = reverse != 0;
   a.c_in = c, a.ldc = ldc, a.dh = dh, a.lddh = lddh, a.dc_last = dc_last, a.du = du, a.lddu = lddu;
   a.dx = dx, a.lddx = lddx, a.dv = dv, a.dc0 = dc0;
-  run_chunks<Args, BackwardK, kVectorsPerChunk, kMinUnitStepsPerThread>(a, act == LRN4J_ACT_TANH, threads);
+  simd::run_chunks<__m256, Args, BackwardK, kVectorsPerChunk, kMinUnitStepsPerThread>(a, act == LRN4J_ACT_TANH,
+                                                                                      threads);
 }
 
 }  // namespace lrn4j::avx2

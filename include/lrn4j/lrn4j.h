@@ -38,7 +38,7 @@ extern "C" {
 
 #define LRN4J_ISA_SCALAR 0  /* portable reference kernels */
 #define LRN4J_ISA_AVX2 1    /* AVX2/FMA kernels */
-#define LRN4J_ISA_AVX512 2  /* the AVX-512F GEMM, AVX2/FMA for every other kernel; needs both CPU features */
+#define LRN4J_ISA_AVX512 2  /* AVX-512F GEMM and LRN/oLRN scans, AVX2/FMA for the rest; needs both CPU features */
 
 /* ABI version of this library: LRN4J_ABI_VERSION. */
 int lrn4j_abi_version(void);

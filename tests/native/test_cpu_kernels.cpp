@@ -4,7 +4,8 @@
 //  - library state (ABI version, ISA choice, thread count) and the CUDA bridge's closed state;
 //  - every AVX2 kernel against the scalar reference on random data and odd sizes, outputs poisoned with NaN
 //    first (an unwritten element fails) and row padding checked to be left untouched;
-//  - the same GEMM and column-sum checks at the AVX-512 level (its own GEMM), when the CPU has AVX-512F;
+//  - the same GEMM, column-sum and LRN/oLRN scan checks at the AVX-512 level (its own GEMM and scans), when
+//    the CPU has AVX-512F;
 //  - results bit-identical for 1 and 2 threads and from one run to the next, at each SIMD level; the
 //    AVX-512 GEMM also bit-identical whichever rows of C one call computes (every path and tile sums an
 //    element in the same order).
@@ -656,8 +657,8 @@ struct ScanCase {
   bool reverse, ragged, with_h0, with_dhs, with_last;
 };
 
-// The LRN scan (gate: the oLRN scan, backward from the reference forward's hs and cs): AVX2 against the scalar
-// reference, each pass fed the same input.
+// The LRN scan (gate: the oLRN scan, backward from the reference forward's hs and cs): the SIMD set under test
+// against the scalar reference, each pass fed the same input.
 void check_scan(Checker& ck, const ScanCase& s, bool gate) {
   const int64_t T = s.T, B = s.B, H = s.H, W = (gate ? 4 : 3) * H;
   const std::string tag = fmt("%s T=%lld B=%lld H=%lld pad=%lld act=%d rev=%d ragged=%d h0=%d dhs=%d last=%d",
@@ -718,7 +719,7 @@ void check_scans(Checker& ck, bool gate) {
   int config = 0;
   for (int64_t T : {1, 2, 7, 33}) {
     for (int64_t B : {1, 3, 8}) {
-      for (int64_t H : {1, 7, 8, 9, 33, 129}) {
+      for (int64_t H : {1, 7, 8, 9, 15, 16, 17, 33, 129, 257}) {
         for (int opts = 0; opts < 16; ++opts) {
           const int c = config++;
           const ScanCase s{T,         B,         H,          (c % 3) * 5,   opts & 1 ? LRN4J_ACT_IDENTITY : LRN4J_ACT_TANH,
@@ -952,7 +953,7 @@ void check_srus(Checker& ck) {
   int config = 0;
   for (int64_t T : {1, 2, 7, 33}) {
     for (int64_t B : {1, 3, 8}) {
-      for (int64_t H : {1, 7, 8, 9, 33, 129}) {
+      for (int64_t H : {1, 7, 8, 9, 15, 16, 17, 33, 129, 257}) {
         for (int opts = 0; opts < 8; ++opts) {
           const int c = config++;
           const SruCase s{T, B, H, c % 2 == 0 ? 3 : 4, (c % 3) * 5, opts & 1 ? LRN4J_ACT_IDENTITY : LRN4J_ACT_TANH,
@@ -1089,28 +1090,53 @@ void check_gemm_row_bands(Checker& ck) {
   }
 }
 
-void check_determinism(Checker& ck) {
-  check_gemm_determinism(ck);
-
-  const int64_t T = 33, B = 8, H = 129;
+// The LRN and oLRN scans with 1 and 2 threads at the SIMD level under test: T steps of B sequences of H units
+// (several chunks per row at 8 and at 16 lanes), sequences of lengths len, incoming gradient dhs.
+void check_scan_determinism(Checker& ck, int64_t T, int64_t B, int64_t H, const std::vector<float>& h0,
+                            const std::vector<int32_t>& len, const std::vector<float>& dhs) {
   const Mat g = Mat::random(T * B, 3 * H, 3 * H, -2.0f, 2.0f);
-  const auto h0 = harness::random_vec(B * H, rng);
-  std::vector<int32_t> len(B);
-  for (int64_t b = 0; b < B; ++b) len[b] = static_cast<int32_t>(1 + (b * 5) % T);
-  check_threads_bitwise(ck, "scan forward", T * B * H, [&] {
+  check_threads_bitwise(ck, fmt("scan forward H=%lld", (long long)H), T * B * H, [&] {
     auto hs = harness::poisoned(T * B * H);
     lrn4j_lrn_scan_forward(T, B, H, g.data(), g.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, hs.data(), H, nullptr);
     return hs;
   });
   auto hs = harness::poisoned(T * B * H);
   lrn4j_lrn_scan_forward(T, B, H, g.data(), g.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, hs.data(), H, nullptr);
-  const auto dhs = harness::random_vec(T * B * H, rng);
-  check_threads_bitwise(ck, "scan backward", T * B * 3 * H + B * H, [&] {
+  check_threads_bitwise(ck, fmt("scan backward H=%lld", (long long)H), T * B * 3 * H + B * H, [&] {
     auto out = harness::poisoned(T * B * 3 * H + B * H);
     lrn4j_lrn_scan_backward(T, B, H, g.data(), g.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, hs.data(), H,
                             dhs.data(), H, nullptr, out.data(), 3 * H, out.data() + T * B * 3 * H);
     return out;
   });
+
+  // oLRN scan: sequences of several lengths.
+  const Mat g4 = Mat::random(T * B, 4 * H, 4 * H, -2.0f, 2.0f);
+  check_threads_bitwise(ck, fmt("olrn forward H=%lld", (long long)H), 2 * T * B * H, [&] {
+    auto out = harness::poisoned(2 * T * B * H);
+    lrn4j_olrn_scan_forward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, out.data(), H,
+                            out.data() + T * B * H, H, nullptr);
+    return out;
+  });
+  auto ohs = harness::poisoned(T * B * H), ocs = harness::poisoned(T * B * H);
+  lrn4j_olrn_scan_forward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, ohs.data(), H,
+                          ocs.data(), H, nullptr);
+  check_threads_bitwise(ck, fmt("olrn backward H=%lld", (long long)H), T * B * 4 * H + B * H, [&] {
+    auto out = harness::poisoned(T * B * 4 * H + B * H);
+    lrn4j_olrn_scan_backward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, ohs.data(), H,
+                             ocs.data(), H, dhs.data(), H, nullptr, out.data(), 4 * H, out.data() + T * B * 4 * H);
+    return out;
+  });
+}
+
+void check_determinism(Checker& ck) {
+  check_gemm_determinism(ck);
+
+  const int64_t T = 33, B = 8, H = 129;
+  const auto h0 = harness::random_vec(B * H, rng);
+  std::vector<int32_t> len(B);
+  for (int64_t b = 0; b < B; ++b) len[b] = static_cast<int32_t>(1 + (b * 5) % T);
+  const auto dhs = harness::random_vec(T * B * H, rng);
+  check_scan_determinism(ck, T, B, H, h0, len, dhs);
 
   {
     // SRU scan and an LSTM step, whose work splits into chunks and blocks.
@@ -1174,26 +1200,6 @@ void check_determinism(Checker& ck) {
       lrn4j_cell_backward(cell, T, B, H, len.data(), 0, gx.data(), W, gh, W, u.data(), W, bhp, h0.data(), H,
                           lstm ? h0.data() : nullptr, H, hh, H, lstm ? cc : nullptr, H, dhs.data(), H, dh, H,
                           lstm ? dc : nullptr, H, dgx, W, lstm ? nullptr : dgh, W);
-      return out;
-    });
-  }
-
-  {
-    // oLRN scan: chunks of 64 units, sequences of several lengths.
-    const Mat g4 = Mat::random(T * B, 4 * H, 4 * H, -2.0f, 2.0f);
-    check_threads_bitwise(ck, "olrn forward", 2 * T * B * H, [&] {
-      auto out = harness::poisoned(2 * T * B * H);
-      lrn4j_olrn_scan_forward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, out.data(), H,
-                              out.data() + T * B * H, H, nullptr);
-      return out;
-    });
-    auto ohs = harness::poisoned(T * B * H), ocs = harness::poisoned(T * B * H);
-    lrn4j_olrn_scan_forward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, ohs.data(), H,
-                            ocs.data(), H, nullptr);
-    check_threads_bitwise(ck, "olrn backward", T * B * 4 * H + B * H, [&] {
-      auto out = harness::poisoned(T * B * 4 * H + B * H);
-      lrn4j_olrn_scan_backward(T, B, H, g4.data(), g4.ld, h0.data(), len.data(), LRN4J_ACT_TANH, 0, ohs.data(), H,
-                               ocs.data(), H, dhs.data(), H, nullptr, out.data(), 4 * H, out.data() + T * B * 4 * H);
       return out;
     });
   }
@@ -1282,10 +1288,18 @@ int main() {
     simd_isa = LRN4J_ISA_AVX512;
     check_gemms(ck);
     check_col_sums(ck);
+    check_scans(ck, false);
+    check_scans(ck, true);
     check_gemm_determinism(ck);
     check_gemm_row_bands(ck);
+    for (int64_t H : {129, 257}) {
+      const int64_t T = 33, B = 8;
+      std::vector<int32_t> len(B);
+      for (int64_t b = 0; b < B; ++b) len[b] = static_cast<int32_t>(1 + (b * 5) % T);
+      check_scan_determinism(ck, T, B, H, harness::random_vec(B * H, rng), len, harness::random_vec(T * B * H, rng));
+    }
   } else {
-    std::printf("test_cpu_kernels: no AVX-512F on this CPU, AVX-512 GEMM checks skipped\n");
+    std::printf("test_cpu_kernels: no AVX-512F on this CPU, AVX-512 GEMM and scan checks skipped\n");
   }
   return ck.exit_code("test_cpu_kernels");
 }

@@ -9,13 +9,14 @@ import org.lrn4j.tensor.HostStorage;
 import org.lrn4j.tensor.Tensor;
 
 /**
- * The C++ CPU kernels (scalar reference, AVX2/FMA, and an AVX-512F GEMM, chosen at run time by CPU
- * features; OpenMP threads) called in place on off-heap host tensors through {@link NativeKernels}.
+ * The C++ CPU kernels (scalar reference, AVX2/FMA, and an AVX-512F GEMM and LRN/oLRN scans, chosen at
+ * run time by CPU features; OpenMP threads) called in place on off-heap host tensors through {@link NativeKernels}.
  * FLOAT64 tensors, which the native kernels do not compute, are handled by {@link ReferenceBackend}.
  *
  * <p>System properties read once at load: {@code lrn4j.threads} (kernel threads, default: all
  * processors) and {@code lrn4j.isa} ({@code scalar}, {@code avx2} or {@code avx512}, default: the best
- * the CPU has; {@code avx512} is the AVX-512F GEMM with the AVX2 kernels for everything else). Without
+ * the CPU has; {@code avx512} is the AVX-512F GEMM and LRN/oLRN scans with the AVX2 kernels for everything
+ * else). Without
  * the property, the environment variable {@code LRN4J_ISA} is read the same way. Forcing a level the CPU
  * lacks is an error. The kernel sets may differ from each other by rounding; none depends on the thread
  * count.
@@ -128,11 +129,11 @@ public final class NativeBackend extends Backend {
         }
     }
 
-    /** The kernel set in use: "AVX-512F GEMM + AVX2/FMA", "AVX2/FMA" or "scalar". */
+    /** The kernel set in use: "AVX-512F GEMM and scans + AVX2/FMA", "AVX2/FMA" or "scalar". */
     public String isa() {
         switch (NativeKernels.isa()) {
             case NativeKernels.ISA_AVX512:
-                return "AVX-512F GEMM + AVX2/FMA";
+                return "AVX-512F GEMM and scans + AVX2/FMA";
             case NativeKernels.ISA_AVX2:
                 return "AVX2/FMA";
             default:

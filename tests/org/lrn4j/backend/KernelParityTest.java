@@ -183,8 +183,12 @@ class KernelParityTest {
         }
     }
 
-    private static void scanCase(Backend backend, SplittableRandom rng, boolean outputGate, int t, int bt, int h,
-                                 Activation act, boolean reverse, boolean ragged, boolean withState, int pad) {
+    /**
+     * One LRN (or oLRN, outputGate) scan case on {@code backend} against the reference, forward and backward,
+     * outputs poisoned and the row padding checked untouched; also run by {@link NativeScanIsaTest}.
+     */
+    static void scanCase(Backend backend, SplittableRandom rng, boolean outputGate, int t, int bt, int h,
+                         Activation act, boolean reverse, boolean ragged, boolean withState, int pad) {
         String what = (outputGate ? "olrn " : "") + "T" + t + " B" + bt + " H" + h + " " + act
                 + (reverse ? " reverse" : "") + (ragged ? " ragged" : "") + (withState ? " h0" : "") + " pad" + pad;
         int rows = t * bt;

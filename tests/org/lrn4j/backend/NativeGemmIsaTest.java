@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -40,15 +42,22 @@ class NativeGemmIsaTest {
         {700, 70, 300}, {40, 2100, 1030}, {1000, 49, 31},
     };
 
-    private static NativeBackend nativeAt(String isa) {
+    /** The native backend, the test skipped with the reason when the CPU lacks kernel set {@code isa}. */
+    static NativeBackend nativeAt(String isa) {
         NativeBackend nat = NativeBackend.load();
         Assumptions.assumeTrue(NativeBackend.supportsIsa(isa),
                 "this CPU has no " + isa + " (features: " + NativeBackend.cpuFeatures() + ")");
         return nat;
     }
 
+    /** Runs {@code body} on the native backend at kernel set {@code isa} (skipped when the CPU lacks it). */
+    static void atKernelSet(String isa, Consumer<NativeBackend> body) {
+        NativeBackend nat = nativeAt(isa);
+        withIsa(nat, isa, () -> body.accept(nat));
+    }
+
     /** Runs {@code body} with kernel set {@code isa}, restoring the previous set afterwards. */
-    private static void withIsa(NativeBackend nat, String isa, Runnable body) {
+    static void withIsa(NativeBackend nat, String isa, Runnable body) {
         String saved = nat.isaName();
         nat.setIsa(isa);
         try {
@@ -136,8 +145,7 @@ class NativeGemmIsaTest {
     @ParameterizedTest
     @ValueSource(strings = {"avx512", "avx2", "scalar"})
     void gemmMatchesTheReferenceAtEachKernelSet(String isa) {
-        NativeBackend nat = nativeAt(isa);
-        withIsa(nat, isa, () -> {
+        atKernelSet(isa, nat -> {
             SplittableRandom rng = new SplittableRandom(11);
             for (Case c : cases()) {
                 try (Data d = new Data(rng, c)) {
@@ -153,33 +161,37 @@ class NativeGemmIsaTest {
     @ParameterizedTest
     @ValueSource(strings = {"avx512", "avx2", "scalar"})
     void gemmIsBitIdenticalForOneAndTwoThreads(String isa) {
-        NativeBackend nat = nativeAt(isa);
-        int saved = nat.threads();
-        withIsa(nat, isa, () -> {
+        atKernelSet(isa, nat -> {
             SplittableRandom rng = new SplittableRandom(12);
             // The bench shapes (scaled down where the reference would be slow), tall, wide and small-M ones
             // (the small-M path starts a second thread from 2^23 multiply-adds).
             int[][] shapes = {{1, 1536, 512}, {32, 1536, 512}, {20, 3000, 300}, {600, 768, 256}, {300, 517, 1100},
                 {40, 2000, 300}, {1000, 20, 700}};
-            try {
-                for (int[] s : shapes) {
-                    for (int form = 0; form < 3; form++) {
-                        Case c = new Case(form == 2, form == 1, s[0], s[1], s[2], 1, form == 0, form == 2);
-                        try (Data d = new Data(rng, c)) {
-                            nat.setThreads(1);
-                            double[] one = d.run(nat, c);
-                            nat.setThreads(2);
-                            double[] two = d.run(nat, c);
-                            double[] again = d.run(nat, c);
-                            assertArrayEquals(one, two, 0.0, isa + " 1 vs 2 threads " + c.describe());
-                            assertArrayEquals(two, again, 0.0, isa + " two runs " + c.describe());
-                        }
+            for (int[] s : shapes) {
+                for (int form = 0; form < 3; form++) {
+                    Case c = new Case(form == 2, form == 1, s[0], s[1], s[2], 1, form == 0, form == 2);
+                    try (Data d = new Data(rng, c)) {
+                        assertSameForOneAndTwoThreads(nat, isa + " " + c.describe(), () -> d.run(nat, c));
                     }
                 }
-            } finally {
-                nat.setThreads(saved);
             }
         });
+    }
+
+    /** Runs {@code call} with 1 thread, 2 threads and 2 again: all three results bit-identical. */
+    static void assertSameForOneAndTwoThreads(NativeBackend nat, String what, Supplier<double[]> call) {
+        int saved = nat.threads();
+        try {
+            nat.setThreads(1);
+            double[] one = call.get();
+            nat.setThreads(2);
+            double[] two = call.get();
+            double[] again = call.get();
+            assertArrayEquals(one, two, 0.0, what + ": 1 vs 2 threads");
+            assertArrayEquals(two, again, 0.0, what + ": two runs");
+        } finally {
+            nat.setThreads(saved);
+        }
     }
 
     /**
