@@ -9,7 +9,7 @@ import java.util.List;
  * twice that), keeping at least one block.
  */
 final class Timing {
-    private static final long BLOCK_NANOS = 20_000_000L;
+    private static final long BLOCK_NANOS = 50_000_000L;
     private static final long WARMUP_NANOS = 500_000_000L;
 
     private final int repetitions;
@@ -87,7 +87,13 @@ final class Timing {
         return calls;
     }
 
+    /**
+     * One timed block: an untimed call first, so that the block measures the steady state rather than the
+     * first call after a pause (threads of a pool asleep, caches holding the other side's data), then
+     * {@code calls} timed calls.
+     */
     private static double block(Runnable run, int calls) {
+        run.run();
         long start = System.nanoTime();
         for (int i = 0; i < calls; i++) {
             run.run();
