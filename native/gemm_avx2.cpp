@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "gemm_common.h"
 #include "kernels.h"
 
 namespace lrn4j::avx2 {
@@ -31,22 +32,6 @@ constexpr int64_t kSmallM = 16;
 // Multiply-adds per thread below which starting another thread costs more than it saves.
 constexpr int64_t kMinFmaPerThread = int64_t{1} << 18;
 
-// The whole problem in op() terms.
-struct Gemm {
-  bool trans_a, trans_b;
-  int64_t m, n, k;
-  const float* a;
-  int64_t lda;
-  const float* b;
-  int64_t ldb;
-  const float* bias;
-  bool accumulate;
-  float* c;
-  int64_t ldc;
-
-  const float* a_at(int64_t i, int64_t p) const { return trans_a ? a + p * lda + i : a + i * lda + p; }
-  const float* b_at(int64_t p, int64_t j) const { return trans_b ? b + j * ldb + p : b + p * ldb + j; }
-};
 
 // 64-byte aligned scratch owned by one thread for one call; empty when the allocation failed.
 struct Scratch {
@@ -165,29 +150,6 @@ inline void tile_rows(int64_t mr, int64_t kc, const float* a, int64_t rs_a, int6
   }
 }
 
-// In-register transpose of an 8 x 8 block: afterwards r[j][i] is the former r[i][j].
-inline void transpose8(__m256 r[8]) {
-  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
-  const __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
-  const __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
-  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
-  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
 
 // Lanes [0, n) set.
 inline __m256i first_lanes(int64_t n) {
@@ -265,22 +227,7 @@ void pack_b(const Gemm& g, int64_t pc, int64_t kc, int64_t jc, int64_t nc, float
         for (int64_t j = 0; j < kNR; ++j) dst[p * kNR + j] = j < nr ? src[j] : 0.0f;
       }
     } else {
-      // op(B) row p is strided in B; B's rows are the sliver's columns: 8 x 8 transposes of 8 rows of B
-      // (zeros past the edge) x 8 steps.
-      int64_t p = 0;
-      for (; p + 8 <= kc; p += 8) {
-        for (int64_t h = 0; h < kNR; h += 8) {
-          __m256 r[8];
-          for (int64_t j = 0; j < 8; ++j) {
-            r[j] = h + j < nr ? _mm256_loadu_ps(g.b_at(pc + p, jc + jr + h + j)) : _mm256_setzero_ps();
-          }
-          transpose8(r);
-          for (int q = 0; q < 8; ++q) _mm256_store_ps(dst + (p + q) * kNR + h, r[q]);
-        }
-      }
-      for (; p < kc; ++p) {
-        for (int64_t j = 0; j < kNR; ++j) dst[p * kNR + j] = j < nr ? *g.b_at(pc + p, jc + jr + j) : 0.0f;
-      }
+      pack_b_sliver_transposed<kNR>(g, pc, kc, jc + jr, nr, dst);
     }
   }
 }
