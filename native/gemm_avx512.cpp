@@ -463,12 +463,7 @@ void gemm_small_m(const Gemm& g, int64_t n0, int64_t n1, float* a_buf) {
 
 void gemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
           const float* b, int64_t ldb, const float* bias, int accumulate, float* c, int64_t ldc, int threads) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    // No products: C becomes the bias (or 0), or gets the bias added; the reference loop is exactly that.
-    ref::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, 1);
-    return;
-  }
+  if (gemm_without_products(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc)) return;
   const Gemm g{trans_a != 0, trans_b != 0, m, n, k, a, lda, b, ldb, bias, accumulate != 0, c, ldc};
   const bool small_m = m <= kSmallM && !trans_b;
   const int nt = threads_for(m * n * k, small_m ? kMinFmaPerThreadSmallM : kMinFmaPerThread, threads);

@@ -1,14 +1,16 @@
 // Pieces shared by the AVX2 and AVX-512 GEMMs (gemm_avx2.cpp, gemm_avx512.cpp): the problem in op()
-// terms, an in-register 8 x 8 transpose, and the packing of a transposed B. Header-only, in an unnamed
-// namespace: each unit that includes it compiles its own copy with its own instruction-set flags, so the
-// linker can never hand the AVX2 path a copy built for AVX-512. Include it only from units compiled with
-// at least -mavx2 -mfma.
+// terms, the calls with nothing to multiply, an in-register 8 x 8 transpose, and the packing of a
+// transposed B. Header-only, in an unnamed namespace: each unit that includes it compiles its own copy
+// with its own instruction-set flags, so the linker can never hand the AVX2 path a copy built for
+// AVX-512. Include it only from units compiled with at least -mavx2 -mfma.
 #ifndef LRN4J_NATIVE_GEMM_COMMON_H
 #define LRN4J_NATIVE_GEMM_COMMON_H
 
 #include <immintrin.h>
 
 #include <cstdint>
+
+#include "kernels.h"
 
 namespace lrn4j {
 namespace {
@@ -29,6 +31,18 @@ struct Gemm {
   const float* a_at(int64_t i, int64_t p) const { return trans_a ? a + p * lda + i : a + i * lda + p; }
   const float* b_at(int64_t p, int64_t j) const { return trans_b ? b + j * ldb + p : b + p * ldb + j; }
 };
+
+// The calls with nothing to multiply, which the SIMD paths never see: an empty C returns at once, and
+// with K = 0 C becomes the bias (or 0) or gets the bias added, which the reference loop does exactly.
+// Returns whether the call was one of them.
+inline bool gemm_without_products(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, const float* a,
+                                  int64_t lda, const float* b, int64_t ldb, const float* bias, int accumulate,
+                                  float* c, int64_t ldc) {
+  if (m == 0 || n == 0) return true;
+  if (k != 0) return false;
+  ref::gemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, bias, accumulate, c, ldc, 1);
+  return true;
+}
 
 // In-register transpose of an 8 x 8 block: afterwards r[j][i] is the former r[i][j].
 inline void transpose8(__m256 r[8]) {

@@ -1038,6 +1038,26 @@ void check_threads_bitwise(Checker& ck, const std::string& what, size_t n, F run
          tag + ": two runs differ");
 }
 
+// One of the three training forms of a GEMM with random operands: form 0 forward with bias (G = X·W + b),
+// form 1 dX = dG·Wᵀ (B transposed), form 2 dW += Xᵀ·dG (A transposed, accumulating into c0).
+struct FormCase {
+  int64_t m, n, k;
+  int ta, tb;
+  Mat a, b, c0;
+  std::vector<float> bias;
+
+  FormCase(int64_t m_, int64_t n_, int64_t k_, int form)
+      : m(m_), n(n_), k(k_), ta(form == 2), tb(form == 1),
+        a(ta ? Mat::random(k, m, m) : Mat::random(m, k, k)),
+        b(tb ? Mat::random(n, k, k) : Mat::random(k, n, n)),
+        c0(Mat::random(m, n, n)),
+        bias(harness::random_vec(n, rng)) {}
+  const float* bias_or_null() const { return ta || tb ? nullptr : bias.data(); }
+  std::string name() const {
+    return fmt("%lldx%lldx%lld ta=%d tb=%d", (long long)m, (long long)n, (long long)k, ta, tb);
+  }
+};
+
 void check_gemm_determinism(Checker& ck) {
   // Tall (rows split), wide (columns split) and small-M shapes; the three training forms.
   const int64_t shapes[][3] = {{300, 517, 200}, {40, 2000, 300}, {12, 3000, 100}, {1000, 20, 700},
@@ -1045,19 +1065,13 @@ void check_gemm_determinism(Checker& ck) {
                                {20, 3000, 300}};
   for (const auto& s : shapes) {
     for (int form = 0; form < 3; ++form) {
-      const int64_t m = s[0], n = s[1], k = s[2];
-      const int ta = form == 2, tb = form == 1;
-      const Mat a = ta ? Mat::random(k, m, m) : Mat::random(m, k, k);
-      const Mat b = tb ? Mat::random(n, k, k) : Mat::random(k, n, n);
-      const Mat c0 = Mat::random(m, n, n);
-      const auto bias = harness::random_vec(n, rng);
-      check_threads_bitwise(ck, fmt("gemm %lldx%lldx%lld ta=%d tb=%d", (long long)m, (long long)n, (long long)k, ta, tb),
-                            m * n, [&] {
-                              auto c = ta ? c0.v : harness::poisoned(m * n);
-                              lrn4j_gemm(ta, tb, m, n, k, a.data(), a.ld, b.data(), b.ld, form == 0 ? bias.data() : nullptr,
-                                         ta, c.data(), n);
-                              return c;
-                            });
+      const FormCase f(s[0], s[1], s[2], form);
+      check_threads_bitwise(ck, "gemm " + f.name(), f.m * f.n, [&] {
+        auto c = f.ta ? f.c0.v : harness::poisoned(f.m * f.n);
+        lrn4j_gemm(f.ta, f.tb, f.m, f.n, f.k, f.a.data(), f.a.ld, f.b.data(), f.b.ld, f.bias_or_null(), f.ta,
+                   c.data(), f.n);
+        return c;
+      });
     }
   }
 }
@@ -1069,23 +1083,18 @@ void check_gemm_row_bands(Checker& ck) {
   const int64_t shapes[][3] = {{300, 517, 600}, {40, 100, 300}, {33, 1536, 512}, {130, 700, 1100}};
   for (const auto& s : shapes) {
     for (int form = 0; form < 3; ++form) {
-      const int64_t m = s[0], n = s[1], k = s[2];
-      const int ta = form == 2, tb = form == 1;
-      const Mat a = ta ? Mat::random(k, m, m) : Mat::random(m, k, k);
-      const Mat b = tb ? Mat::random(n, k, k) : Mat::random(k, n, n);
-      const Mat c0 = Mat::random(m, n, n);
-      const auto bias = harness::random_vec(n, rng);
-      const float* bp = form == 0 ? bias.data() : nullptr;
-      std::vector<float> full = c0.v, bands = c0.v;
-      lrn4j_gemm(ta, tb, m, n, k, a.data(), a.ld, b.data(), b.ld, bp, ta, full.data(), n);
+      const FormCase f(s[0], s[1], s[2], form);
+      const int64_t m = f.m, n = f.n, k = f.k;
+      std::vector<float> full = f.c0.v, bands = f.c0.v;
+      lrn4j_gemm(f.ta, f.tb, m, n, k, f.a.data(), f.a.ld, f.b.data(), f.b.ld, f.bias_or_null(), f.ta, full.data(), n);
       for (int64_t r0 = 0, step = 1; r0 < m; r0 += step, step = step * 3 + 2) {
         const int64_t rows = std::min(step, m - r0);
-        const float* a_rows = ta ? a.data() + r0 : a.data() + r0 * a.ld;
-        lrn4j_gemm(ta, tb, rows, n, k, a_rows, a.ld, b.data(), b.ld, bp, ta, bands.data() + r0 * n, n);
+        const float* a_rows = f.ta ? f.a.data() + r0 : f.a.data() + r0 * f.a.ld;
+        lrn4j_gemm(f.ta, f.tb, rows, n, k, a_rows, f.a.ld, f.b.data(), f.b.ld, f.bias_or_null(), f.ta,
+                   bands.data() + r0 * n, n);
       }
       expect(ck, std::memcmp(full.data(), bands.data(), full.size() * sizeof(float)) == 0,
-             fmt("avx512 gemm %lldx%lldx%lld ta=%d tb=%d: row bands differ from the full call", (long long)m,
-                 (long long)n, (long long)k, ta, tb));
+             "avx512 gemm " + f.name() + ": row bands differ from the full call");
     }
   }
 }

@@ -88,6 +88,28 @@ public final class TestData {
         }
     }
 
+    /**
+     * Compares the rows×cols view with row stride ld, and checks that every element outside it (the
+     * stride padding) still holds its initial value in both results: kernels must not write there.
+     */
+    public static void assertView(String what, double[] init, double[] want, double[] got, int rows, int cols,
+                                   int ld, double abs, double rel) {
+        double[] w = new double[rows * cols];
+        double[] g = new double[rows * cols];
+        for (int i = 0; i < init.length; i++) {
+            int r = i / ld;
+            int c = i % ld;
+            if (r < rows && c < cols) {
+                w[r * cols + c] = want[i];
+                g[r * cols + c] = got[i];
+            } else if (Double.doubleToLongBits(got[i]) != Double.doubleToLongBits(init[i])
+                    || Double.doubleToLongBits(want[i]) != Double.doubleToLongBits(init[i])) {
+                throw new AssertionError(what + ": element " + i + " outside the view was written");
+            }
+        }
+        assertClose(what, w, g, abs, rel);
+    }
+
     /** Fails unless |got - want| <= abs + rel·|want| everywhere (NaN never passes). */
     public static void assertClose(String what, double[] want, double[] got, double abs, double rel) {
         if (want.length != got.length) {

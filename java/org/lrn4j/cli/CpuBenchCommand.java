@@ -3,6 +3,8 @@ package org.lrn4j.cli;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -194,8 +196,8 @@ final class CpuBenchCommand implements Callable<Integer> {
             case "avx2" -> 8;
             default -> 1;
         };
-        java.nio.file.Path cpuinfo = java.nio.file.Path.of("/proc/cpuinfo");
-        double mhz = java.nio.file.Files.exists(cpuinfo) ? cpuMhz(java.nio.file.Files.readAllLines(cpuinfo)) : 0;
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        double mhz = Files.exists(cpuinfo) ? cpuMhz(Files.readAllLines(cpuinfo)) : 0;
         if (!(mhz > 0)) {
             throw new IllegalStateException("cannot read the clock from /proc/cpuinfo; give --peak-gflops");
         }

@@ -1,6 +1,7 @@
 package org.lrn4j.backend;
 
 import static org.lrn4j.TestData.assertClose;
+import static org.lrn4j.TestData.assertView;
 import static org.lrn4j.TestData.poisoned;
 import static org.lrn4j.TestData.random;
 
@@ -53,28 +54,6 @@ class KernelParityTest {
             got = acc.get(c2);
         }
         assertView(backend.name() + " " + what, cInit.toDoubleArray(), want, got, rows, cols, ldc, gemmTol(k), 1e-5);
-    }
-
-    /**
-     * Compares the rows×cols view with row stride ld, and checks that every element outside it (the
-     * stride padding) still holds its initial value in both results: kernels must not write there.
-     */
-    private static void assertView(String what, double[] init, double[] want, double[] got, int rows, int cols,
-                                   int ld, double abs, double rel) {
-        double[] w = new double[rows * cols];
-        double[] g = new double[rows * cols];
-        for (int i = 0; i < init.length; i++) {
-            int r = i / ld;
-            int c = i % ld;
-            if (r < rows && c < cols) {
-                w[r * cols + c] = want[i];
-                g[r * cols + c] = got[i];
-            } else if (Double.doubleToLongBits(got[i]) != Double.doubleToLongBits(init[i])
-                    || Double.doubleToLongBits(want[i]) != Double.doubleToLongBits(init[i])) {
-                throw new AssertionError(what + ": element " + i + " outside the view was written");
-            }
-        }
-        assertClose(what, w, g, abs, rel);
     }
 
     @ParameterizedTest

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.lrn4j.TestData.assertClose;
+import static org.lrn4j.TestData.assertView;
 import static org.lrn4j.TestData.poisoned;
 import static org.lrn4j.TestData.random;
 
@@ -221,27 +222,5 @@ class NativeGemmIsaTest {
             assertThrows(IllegalArgumentException.class, () -> nat.setIsa("avx512"));
         }
         assertEquals(before, nat.isaName());
-    }
-
-    /**
-     * Compares the rows×cols view with row stride ld, and checks that every element outside it (the
-     * stride padding) still holds its initial value in both results.
-     */
-    private static void assertView(String what, double[] init, double[] want, double[] got, int rows, int cols,
-                                   int ld, double abs, double rel) {
-        double[] w = new double[rows * cols];
-        double[] g = new double[rows * cols];
-        for (int i = 0; i < init.length; i++) {
-            int r = i / ld;
-            int c = i % ld;
-            if (r < rows && c < cols) {
-                w[r * cols + c] = want[i];
-                g[r * cols + c] = got[i];
-            } else if (Double.doubleToLongBits(got[i]) != Double.doubleToLongBits(init[i])
-                    || Double.doubleToLongBits(want[i]) != Double.doubleToLongBits(init[i])) {
-                throw new AssertionError(what + ": element " + i + " outside the view was written");
-            }
-        }
-        assertClose(what, w, g, abs, rel);
     }
 }
