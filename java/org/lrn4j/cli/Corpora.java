@@ -27,13 +27,14 @@ final class Corpora {
             long seed = spec.equals("generated") ? 1 : Long.parseLong(spec.substring("generated:".length()));
             return GeneratedLanguage.corpus(seed, GeneratedLanguage.Sizes.defaults());
         }
-        if (spec.equals("brown")) {
+        if (spec.equals("brown") || spec.equals("brown-full")) {
             Path dir = BrownCorpus.defaultLocation();
             if (!Files.isDirectory(dir)) {
                 throw new IllegalArgumentException("the Brown corpus is not in " + dir
                         + "; fetch it with scripts/fetch-corpora.sh (or set LRN4J_DATA)");
             }
-            return BrownCorpus.load();
+            return BrownCorpus.load(dir, BrownCorpus.Boundaries.PARAGRAPHS_AND_TEXTS,
+                    spec.equals("brown") ? BrownCorpus.MIN_COUNT : 1);
         }
         if (spec.startsWith("text:")) {
             Path path = Path.of(spec.substring("text:".length()));
@@ -42,7 +43,7 @@ final class Corpora {
             }
             return TextCorpus.load(path, 1, true);
         }
-        throw new IllegalArgumentException("unknown corpus '" + spec + "': use generated[:SEED], brown or text:PATH");
+        throw new IllegalArgumentException("unknown corpus '" + spec + "': use generated[:SEED], brown, brown-full or text:PATH");
     }
 
     /** Classification sets: {@code generated[:SEED]} (made here) or {@code spam} (SpamAssassin, fetched). */

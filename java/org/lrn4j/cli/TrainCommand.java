@@ -30,7 +30,7 @@ final class TrainCommand implements Callable<Integer> {
     String task;
 
     @Option(names = "--corpus", defaultValue = "generated",
-            description = "lm: generated[:SEED] (made here, nothing downloaded), brown, or text:PATH; "
+            description = "lm: generated[:SEED] (made here, nothing downloaded), brown (words seen >= 4 times), brown-full (every training word), or text:PATH; "
                     + "classify: generated[:SEED] or spam (default: ${DEFAULT-VALUE}).")
     String corpus;
 

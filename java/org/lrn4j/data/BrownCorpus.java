@@ -156,12 +156,24 @@ public final class BrownCorpus {
 
     /** The corpus read from {@code dir} with the given boundary tokens, split as in the paper. */
     public static LanguageModelCorpus load(Path dir, Boundaries boundaries) throws IOException {
+        return load(dir, boundaries, MIN_COUNT);
+    }
+
+    /**
+     * The corpus split as in the paper, with a vocabulary of the training words seen at least {@code minCount}
+     * times ({@code 1}: every word type of the training part, 49,8xx of them, the rest of valid and test unknown).
+     */
+    public static LanguageModelCorpus load(Path dir, Boundaries boundaries, int minCount) throws IOException {
+        if (minCount < 1) {
+            throw new IllegalArgumentException("minCount must be >= 1, got " + minCount);
+        }
         List<String> tokens = tokens(dir, boundaries);
         if (tokens.size() <= TRAIN_TOKENS + VALID_TOKENS) {
             throw new IOException(dir + ": " + tokens.size() + " tokens, fewer than the " + (TRAIN_TOKENS + VALID_TOKENS)
                     + " of the training and validation parts");
         }
-        return split("brown", tokens, boundaries.symbols(), TRAIN_TOKENS, VALID_TOKENS, MIN_COUNT);
+        return split(minCount == MIN_COUNT ? "brown" : "brown-min" + minCount, tokens, boundaries.symbols(), TRAIN_TOKENS,
+                VALID_TOKENS, minCount);
     }
 
     /** Cuts a stream after {@code trainTokens} and {@code trainTokens + validTokens}; vocabulary from the first part. */
