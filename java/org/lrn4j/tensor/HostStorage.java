@@ -38,6 +38,11 @@ public final class HostStorage extends Storage {
         UNSAFE = unsafe;
     }
 
+    /** Bytes of host storage allocated and not yet closed, and the most there were at once. */
+    private static final java.util.concurrent.atomic.AtomicLong LIVE = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong PEAK = new java.util.concurrent.atomic.AtomicLong();
+
+    private final long reserved;
     private ByteBuffer base;
     private ByteBuffer data;
     private volatile long address;
@@ -52,6 +57,8 @@ public final class HostStorage extends Storage {
         // alignedSlice rounds both ends to the alignment: one spare unit plus rounding up keeps bytes inside.
         long rounded = (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
         this.base = ByteBuffer.allocateDirect((int) rounded + ALIGNMENT);
+        this.reserved = rounded + ALIGNMENT;
+        PEAK.accumulateAndGet(LIVE.addAndGet(reserved), Math::max);
         this.data = base.alignedSlice(ALIGNMENT).limit((int) bytes).slice().order(ByteOrder.nativeOrder());
     }
 
@@ -80,8 +87,27 @@ public final class HostStorage extends Storage {
         return a;
     }
 
+    /**
+     * Off-heap bytes held by open host storages now (with their alignment padding). A storage left to the
+     * garbage collector instead of closed counts until the process ends.
+     */
+    public static long liveBytes() {
+        return LIVE.get();
+    }
+
+    /** The most off-heap bytes held by open host storages at once since the start or {@link #resetPeak()}. */
+    public static long peakBytes() {
+        return PEAK.get();
+    }
+
+    /** Starts a new peak from the bytes held now. */
+    public static void resetPeak() {
+        PEAK.set(LIVE.get());
+    }
+
     @Override
     protected void release() {
+        LIVE.addAndGet(-reserved);
         ByteBuffer b = base;
         base = null;
         data = null;
