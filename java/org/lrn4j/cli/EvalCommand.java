@@ -34,6 +34,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "java, native or cuda (default: the best that loads).")
     String backendName;
 
+    @Option(names = "--two-step-only",
+            description = "LightRNN: only the two-step perplexity (windows, fast), not the exact one from the full next-word distributions.")
+    boolean twoStepOnly;
+
     @Override
     public Integer call() throws Exception {
         Backend backend = backendName == null ? Backends.get() : Backends.byName(backendName.toLowerCase(Locale.ROOT));
@@ -52,6 +56,9 @@ final class EvalCommand implements Callable<Integer> {
                 case "test" -> data.test();
                 default -> throw new IllegalArgumentException("--split must be valid or test, got '" + split + "'");
             };
+            if (mc.light != null) {
+                return light(mc, data, source, stream, backend);
+            }
             LanguageModelTrainer t = new LanguageModelTrainer(backend, data, mc.spec, mc.config,
                     new CheckpointStore(mc.directory.getParent()));
             long t0 = System.nanoTime();
@@ -77,6 +84,50 @@ final class EvalCommand implements Callable<Integer> {
             }
             return 0;
         }
+    }
+
+    /**
+     * A LightRNN model: the two-step perplexity (exp of the mean training loss, row plus column
+     * cross-entropy, read in windows) and the exact one (every word's probability from the full next-word
+     * distribution, renormalised over the vocabulary; ten parallel streams).
+     */
+    private Integer light(ModelCheckpoint mc, LanguageModelCorpus data, String source, int[] stream, Backend backend) {
+        org.lrn4j.lightrnn.LightLanguageModel lm = mc.light;
+        long t0 = System.nanoTime();
+        double twoStep = org.lrn4j.lightrnn.LightRnnTrainer.perplexity(lm, stream, 10, mc.config.steps());
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("checkpoint", mc.directory.toString());
+        out.put("model", "lightrnn");
+        out.put("corpus", source);
+        out.put("split", split);
+        out.put("tokens", stream.length);
+        out.put("table", lm.table().rows() + "x" + lm.table().cols());
+        out.put("perplexity_two_step", twoStep);
+        out.put("tokens_per_second_two_step", stream.length / seconds);
+        if (!twoStepOnly) {
+            long t1 = System.nanoTime();
+            double[] exact = lm.exactLoss(stream, 10);
+            double s1 = (System.nanoTime() - t1) / 1e9;
+            out.put("perplexity", Math.exp(exact[0] / exact[2]));
+            out.put("perplexity_two_step_same_tokens", Math.exp(exact[1] / exact[2]));
+            out.put("cross_entropy_nats", exact[0] / exact[2]);
+            out.put("exact_tokens", (long) exact[2]);
+            out.put("tokens_per_second_exact", exact[2] / s1);
+        }
+        out.put("cell", mc.spec.cell());
+        out.put("parameters", count(lm.parameters()));
+        out.put("recurrent_parameters", count(lm.rnn().parameters()));
+        out.put("embedding_output_parameters", lm.embeddingAndOutputParameters());
+        out.put("backend", backend.name());
+        if (json) {
+            System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
+        } else {
+            System.out.printf(Locale.ROOT, "%s %s perplexity %s (exact, renormalised over the words), %.2f two-step, "
+                    + "over %,d tokens (%s, %s)%n", source, split, out.getOrDefault("perplexity", "-"), twoStep,
+                    stream.length, mc.directory, backend.name());
+        }
+        return 0;
     }
 
     private Integer classifier(ModelCheckpoint mc, String source, Backend backend) throws Exception {

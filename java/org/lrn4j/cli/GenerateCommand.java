@@ -45,7 +45,8 @@ final class GenerateCommand implements Callable<Integer> {
                 words.add(start);
             }
             int[] ids = mc.vocabulary.encode(words);
-            int[] sampled = mc.languageModel().sample(ids, length, temperature, new SplittableRandom(seed));
+            int[] sampled = mc.light != null ? mc.light.sample(ids, length, temperature, new SplittableRandom(seed))
+                    : mc.languageModel().sample(ids, length, temperature, new SplittableRandom(seed));
             List<String> out = new ArrayList<>(words);
             out.addAll(mc.vocabulary.decode(sampled));
             System.out.println(String.join(" ", out).replace(" <eos> ", "\n").replace("<eos>", "").strip());

@@ -68,6 +68,10 @@ final class LmBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object per line instead of a table.")
     boolean json;
 
+    @Option(names = "--lightrnn",
+            description = "Also time each cell as a LightRNN model (words in a ceil(sqrt(V)) square table, two-step reading) next to the softmax model; with peak heap and off-heap memory of each.")
+    boolean lightrnn;
+
     @Override
     public Integer call() {
         Backend backend = backendName == null ? Backends.get() : Backends.byName(backendName.toLowerCase(Locale.ROOT));
@@ -83,12 +87,13 @@ final class LmBenchCommand implements Callable<Integer> {
         if (!json) {
             System.out.printf("%s; V %d, embedding %d, hidden %d, layers %d, B %d, T %d, dropout %.2f%n",
                     backend.description(), vocabulary, embedding, hidden, layers, batch, steps, dropout);
-            System.out.printf("%-5s %12s %12s %14s %14s %12s%n", "cell", "params", "update ms", "train tok/s",
-                    "rnn f+b ms", "rnn tok/s");
+            System.out.printf("%-5s %12s %12s %12s %14s %14s %12s %10s %10s%n", "cell", "model", "params", "update ms",
+                    "train tok/s", "rnn f+b ms", "rnn tok/s", "heap MB", "offheap MB");
         }
         for (String cell : cells) {
             ModelSpec spec = new ModelSpec("lm", cell, vocabulary, embedding, hidden, layers, false, false, "tanh", 0, 1,
                     dropout);
+            org.lrn4j.lightrnn.MemoryPeaks.reset();
             try (LanguageModel lm = spec.buildLanguageModel(backend, DType.FLOAT32);
                  Optimizer adam = new Adam(backend, lm.parameters(), 1e-3, 0.9, 0.999, 1e-8, 0)) {
                 long[] update = {0};
@@ -101,31 +106,73 @@ final class LmBenchCommand implements Callable<Integer> {
                     adam.step(clip[1]);
                     backend.synchronize();
                 });
+                long[] memory = {org.lrn4j.lightrnn.MemoryPeaks.peakHeap(), org.lrn4j.lightrnn.MemoryPeaks.peakOffHeap()};
                 double rnnMs = recurrentMs(backend, lm.rnn(), timing);
-                long params = 0;
-                for (Parameter p : lm.parameters()) {
-                    params += p.value().numel();
-                }
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("name", "lm.train_update");
-                out.put("cell", cell);
-                out.put("shape", String.format(Locale.ROOT, "V%d E%d H%d L%d B%d T%d", vocabulary, embedding, hidden,
-                        layers, batch, steps));
-                out.put("parameters", params);
-                out.put("ms", updateMs);
-                out.put("tokens_per_second", rows / (updateMs / 1000));
-                out.put("rnn_forward_backward_ms", rnnMs);
-                out.put("rnn_tokens_per_second", rows / (rnnMs / 1000));
-                out.put("backend", backend.name());
-                if (json) {
-                    System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
-                } else {
-                    System.out.printf(Locale.ROOT, "%-5s %,12d %12.2f %,14.0f %14.2f %,12.0f%n", cell, params, updateMs,
-                            rows / (updateMs / 1000), rnnMs, rows / (rnnMs / 1000));
+                long params = count(lm.parameters());
+                report(cell, "softmax", params, params - count(lm.rnn().parameters()), updateMs, rnnMs, memory, backend);
+            }
+            if (lightrnn) {
+                int side = org.lrn4j.lightrnn.WordTable.side(vocabulary);
+                org.lrn4j.lightrnn.MemoryPeaks.reset();
+                try (org.lrn4j.lightrnn.LightLanguageModel lm = org.lrn4j.lightrnn.LightRnnTrainer.build(backend,
+                        DType.FLOAT32, spec, org.lrn4j.lightrnn.WordTable.random(vocabulary, side, side, 1));
+                     Optimizer adam = new Adam(backend, lm.parameters(), 1e-3, 0.9, 0.999, 1e-8, 0)) {
+                    long[] update = {0};
+                    double updateMs = timing.median(() -> {
+                        for (Parameter p : lm.parameters()) {
+                            p.zeroGrad();
+                        }
+                        lm.trainWindow(inputs, targets, steps, batch, Dropout.seed(1, update[0]++, 0));
+                        double[] clip = Optimizer.clip(backend, lm.parameters(), 1.0);
+                        adam.step(clip[1]);
+                        backend.synchronize();
+                    });
+                    long[] memory = {org.lrn4j.lightrnn.MemoryPeaks.peakHeap(),
+                            org.lrn4j.lightrnn.MemoryPeaks.peakOffHeap()};
+                    long params = count(lm.parameters());
+                    report(cell, "lightrnn", params, lm.embeddingAndOutputParameters(), updateMs, Double.NaN, memory,
+                            backend);
                 }
             }
         }
         return 0;
+    }
+
+    private static long count(List<Parameter> parameters) {
+        long n = 0;
+        for (Parameter p : parameters) {
+            n += p.value().numel();
+        }
+        return n;
+    }
+
+    private void report(String cell, String model, long params, long embeddingOutput, double updateMs, double rnnMs,
+                        long[] memory, Backend backend) {
+        int rows = steps * batch;
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", "lm.train_update");
+        out.put("cell", cell);
+        out.put("model", model);
+        out.put("shape", String.format(Locale.ROOT, "V%d E%d H%d L%d B%d T%d", vocabulary, embedding, hidden,
+                layers, batch, steps));
+        out.put("parameters", params);
+        out.put("embedding_output_parameters", embeddingOutput);
+        out.put("ms", updateMs);
+        out.put("tokens_per_second", rows / (updateMs / 1000));
+        if (!Double.isNaN(rnnMs)) {
+            out.put("rnn_forward_backward_ms", rnnMs);
+            out.put("rnn_tokens_per_second", rows / (rnnMs / 1000));
+        }
+        out.put("peak_heap_bytes", memory[0]);
+        out.put("peak_off_heap_bytes", memory[1]);
+        out.put("backend", backend.name());
+        if (json) {
+            System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
+        } else {
+            System.out.printf(Locale.ROOT, "%-5s %12s %,12d %12.2f %,14.0f %14.2f %,12.0f %10.1f %10.1f%n", cell, model,
+                    params, updateMs, rows / (updateMs / 1000), rnnMs, rows / (rnnMs / 1000), memory[0] / 1e6,
+                    memory[1] / 1e6);
+        }
     }
 
     /** The recurrent layer alone: forward and backward of one window (reused buffers), median ms. */

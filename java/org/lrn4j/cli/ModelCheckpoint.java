@@ -34,6 +34,8 @@ final class ModelCheckpoint implements AutoCloseable {
     final SequenceClassifier classifier;
     /** The seed of the training run (the batching of a classifier's data depends on it). */
     final long seed;
+    /** The LightRNN language model, or null when the checkpoint holds another model. */
+    org.lrn4j.lightrnn.LightLanguageModel light;
 
     private ModelCheckpoint(Path directory, ModelSpec spec, TrainConfig config, Vocabulary vocabulary, String corpus,
                             LanguageModel model, SequenceClassifier classifier, long seed) {
@@ -74,6 +76,23 @@ final class ModelCheckpoint implements AutoCloseable {
             Vocabulary vocabulary = Vocabulary.fromJson(m.getAsJsonObject("vocabulary"));
             TrainConfig config = TrainConfig.fromJson(c.training().getAsJsonObject("config"));
             long seed = c.training().has("seed") ? c.training().get("seed").getAsLong() : spec.seed();
+            if (m.has(org.lrn4j.lightrnn.LightRnnTrainer.LIGHTRNN)) {
+                org.lrn4j.lightrnn.WordTable table = org.lrn4j.lightrnn.WordTable.fromJson(
+                        m.getAsJsonObject(org.lrn4j.lightrnn.LightRnnTrainer.LIGHTRNN)
+                                .getAsJsonObject(org.lrn4j.lightrnn.LightRnnTrainer.TABLE));
+                org.lrn4j.lightrnn.LightLanguageModel light = org.lrn4j.lightrnn.LightRnnTrainer.build(backend,
+                        DType.FLOAT32, spec, table);
+                try {
+                    TensorIO.loadParameters(c.tensors(Checkpoint.MODEL), light.parameters());
+                } catch (IOException | RuntimeException e) {
+                    light.close();
+                    throw e;
+                }
+                ModelCheckpoint mc = new ModelCheckpoint(dir, spec, config, vocabulary, m.get("corpus").getAsString(),
+                        null, null, seed);
+                mc.light = light;
+                return mc;
+            }
             boolean lm = spec.task().equals("lm");
             LanguageModel model = lm ? spec.buildLanguageModel(backend, DType.FLOAT32) : null;
             SequenceClassifier classifier = lm ? null : spec.buildClassifier(backend, DType.FLOAT32);
@@ -95,6 +114,9 @@ final class ModelCheckpoint implements AutoCloseable {
 
     @Override
     public void close() {
+        if (light != null) {
+            light.close();
+        }
         if (model != null) {
             model.close();
         }

@@ -111,6 +111,29 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "java, native or cuda (default: the best that loads).")
     String backendName;
 
+    @Option(names = "--model", defaultValue = "softmax",
+            description = "lm: softmax (an output over the whole vocabulary) or lightrnn (words in a table, read and predicted by row and column) (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--table", defaultValue = "0", description = "lightrnn: side of the square word table (default: ceil(sqrt(V))).")
+    int table;
+
+    @Option(names = "--rounds", defaultValue = "3",
+            description = "lightrnn: training rounds, each but the last followed by a re-allocation of the words (default: ${DEFAULT-VALUE}); replaces --epochs with rounds x epochs per round.")
+    int rounds;
+
+    @Option(names = "--epochs-per-round", defaultValue = "1", description = "lightrnn: training epochs per round (default: ${DEFAULT-VALUE}).")
+    int epochsPerRound;
+
+    @Option(names = "--solver", defaultValue = "auction", description = "lightrnn: re-allocation solver, exact, auction or greedy (default: ${DEFAULT-VALUE}).")
+    String solver;
+
+    @Option(names = "--init", defaultValue = "random", description = "lightrnn: first placement of the words, random (seeded) or frequency (default: ${DEFAULT-VALUE}).")
+    String init;
+
+    @Option(names = "--save-costs", description = "lightrnn: write each re-allocation's cost (costs-round-N.safetensors in the run directory).")
+    boolean saveCosts;
+
     /**
      * An epoch's bar: redrawn four times a second on a terminal, every 30 seconds when the output goes to a
      * file or a pipe (so a log of a long run stays readable).
@@ -131,6 +154,12 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--task must be lm or classify, got '" + task + "'");
         }
         LanguageModelCorpus data = Corpora.languageModel(corpus);
+        if (model.equalsIgnoreCase("lightrnn")) {
+            return LightRnnTrain.run(this, backend, data);
+        }
+        if (!model.equalsIgnoreCase("softmax")) {
+            throw new IllegalArgumentException("--model must be softmax or lightrnn, got '" + model + "'");
+        }
         ModelSpec spec = new ModelSpec("lm", cell, data.vocabulary().size(), embedding, hidden, layers, false, layerNorm,
                 activation, 0, seed, dropout);
         TrainConfig config = new TrainConfig(optimizer, lr, momentum, weightDecay, clip, batch, bptt, epochs, warmup,

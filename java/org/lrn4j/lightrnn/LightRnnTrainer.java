@@ -312,9 +312,16 @@ public final class LightRnnTrainer {
 
     /** exp(mean two-step loss) over a stream read as evaluation windows with the state carried. */
     public double perplexity(LightLanguageModel model, int[] stream) {
+        return perplexity(model, stream, evalBatch, config.steps());
+    }
+
+    /**
+     * exp(mean two-step loss) over a stream read as {@code batch} parallel pieces in windows of {@code steps}
+     * (the state carried).
+     */
+    public static double perplexity(LightLanguageModel model, int[] stream, int batch, int steps) {
         model.resetState();
-        StreamBatches batches = new StreamBatches(stream, Math.min(evalBatch, Math.max(1, stream.length / 2)),
-                config.steps());
+        StreamBatches batches = new StreamBatches(stream, Math.min(batch, Math.max(1, stream.length / 2)), steps);
         double sum = 0;
         long count = 0;
         for (StreamBatches.Batch b : batches) {
