@@ -51,6 +51,10 @@ final class ModelCheckpoint implements AutoCloseable {
 
     /** The model as a language model, or a clear error naming what the checkpoint holds. */
     LanguageModel languageModel() {
+        if (model == null && light != null) {
+            throw new IllegalArgumentException(directory + " holds a LightRNN language model, which this command does "
+                    + "not read (train, eval and generate do)");
+        }
         if (model == null) {
             throw new IllegalArgumentException(directory + " holds a " + spec.task() + " model, not a language model");
         }
