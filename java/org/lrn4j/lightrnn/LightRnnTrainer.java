@@ -202,6 +202,14 @@ public final class LightRnnTrainer {
                     }
                     listener.resumed(latest.get(), epoch, firstBatch);
                 }
+                // a run stopped between the best checkpoint of a round's last epoch and the re-allocation after it
+                int round = epoch / options.epochsPerRound();
+                if (firstBatch == 0 && epoch > 0 && epoch % options.epochsPerRound() == 0 && round < options.rounds()
+                        && reallocations.size() < round && !schedule.shouldStop() && !curve.isEmpty()) {
+                    reallocations.add(reallocate(model, round, epoch, curve.get(curve.size() - 1).validPerplexity(),
+                            listener));
+                    listener.saved(save(model, optimizer, schedule, epoch, 0, 0, 0, curve, reallocations, false));
+                }
             }
             long trainTokens = 0;
             double trainSeconds = 0;

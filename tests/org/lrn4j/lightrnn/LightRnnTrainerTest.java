@@ -22,7 +22,8 @@ import org.lrn4j.train.checkpoint.CheckpointStore;
 /**
  * Training in rounds on a small generated corpus: it learns, a re-allocation with the exact solver lowers
  * the allocation cost and is recorded, the table travels in the checkpoints, and a run interrupted
- * mid-epoch after a re-allocation resumes to exactly the weights and table of an uninterrupted run.
+ * mid-epoch after a re-allocation, or stopped during the re-allocation itself, resumes to exactly the weights
+ * and table of an uninterrupted run.
  */
 class LightRnnTrainerTest {
     private static final LanguageModelCorpus CORPUS = GeneratedLanguage.corpus(5, new GeneratedLanguage.Sizes(4000, 600, 600));
@@ -99,6 +100,25 @@ class LightRnnTrainerTest {
             }
             assertEquals(WordTable.fromJson(ca.model().getAsJsonObject("lightrnn").getAsJsonObject("table")),
                     WordTable.fromJson(cb.model().getAsJsonObject("lightrnn").getAsJsonObject("table")));
+        }
+        // stopped after the epoch's best checkpoint, during the re-allocation: the resumed run re-allocates first
+        Path during = dir.resolve("during");
+        assertThrows(Crash.class, () -> trainer(backend, during).run(new LightRnnTrainer.Listener() {
+            @Override
+            public void reallocated(LightRnnTrainer.Reallocation r, AllocationCost cost) {
+                throw new Crash();
+            }
+        }));
+        LightRnnTrainer.Summary c = trainer(backend, during).run(new LightRnnTrainer.Listener() { });
+        assertEquals(1, c.reallocations().size());
+        assertEquals(r.costAfter(), c.reallocations().get(0).costAfter());
+        assertEquals(a.testPerplexity(), c.testPerplexity());
+        try (Checkpoint ca = CheckpointStore.open(new CheckpointStore(straight).latest().orElseThrow());
+             Checkpoint cc = CheckpointStore.open(new CheckpointStore(during).latest().orElseThrow())) {
+            for (String name : ca.tensors(Checkpoint.MODEL).names()) {
+                assertArrayEquals(ca.tensors(Checkpoint.MODEL).floats(name), cc.tensors(Checkpoint.MODEL).floats(name),
+                        name + " after a stop during the re-allocation");
+            }
         }
         // another table size in the same directory is refused
         LightRnnOptions other = new LightRnnOptions(options().rows() + 1, options().cols(), "frequency", 2, 1, "exact");
