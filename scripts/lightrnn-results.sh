@@ -5,6 +5,7 @@
 #   brown-full-softmax           the softmax model, 1 epoch (its 46k-way output makes an epoch ~25x longer)
 #   brown-full-lightrnn-random   LightRNN, random table, 2 rounds of 1 epoch, greedy re-allocation
 #   brown-full-lightrnn-freq     LightRNN, table by frequency, 3 rounds of 2 epochs, greedy re-allocation
+#   brown-full-lightrnn-freq-noreall   the same table and 6 epochs without re-allocation (the ablation)
 # then the test perplexity of each (LightRNN: exact from the full next-word distributions, renormalised over
 # the words, and two-step), each run's summary (re-allocations, peak memory), and bench lm --lightrnn
 # (training tokens/s, parameters, peak heap and off-heap memory of both models), into docs/results/.
@@ -30,4 +31,5 @@ run brown-full-lightrnn-random --model lightrnn --init random --rounds 2 --epoch
   --save-costs
 run brown-full-lightrnn-freq --model lightrnn --init frequency --rounds 3 --epochs-per-round 2 --solver greedy \
   --save-costs
+run brown-full-lightrnn-freq-noreall --model lightrnn --init frequency --rounds 1 --epochs-per-round 6
 nice ./lrn4j bench lm --vocabulary 45984 --cells lrn --lightrnn --json | tee docs/results/lightrnn-bench-lm.jsonl
