@@ -169,9 +169,10 @@ final class LmBenchCommand implements Callable<Integer> {
         if (json) {
             System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
         } else {
-            System.out.printf(Locale.ROOT, "%-5s %12s %,12d %12.2f %,14.0f %14.2f %,12.0f %10.1f %10.1f%n", cell, model,
-                    params, updateMs, rows / (updateMs / 1000), rnnMs, rows / (rnnMs / 1000), memory[0] / 1e6,
-                    memory[1] / 1e6);
+            String rnn = Double.isNaN(rnnMs) ? String.format("%14s %12s", "-", "-")
+                    : String.format(Locale.ROOT, "%14.2f %,12.0f", rnnMs, rows / (rnnMs / 1000));
+            System.out.printf(Locale.ROOT, "%-5s %12s %,12d %12.2f %,14.0f %s %10.1f %10.1f%n", cell, model, params,
+                    updateMs, rows / (updateMs / 1000), rnn, memory[0] / 1e6, memory[1] / 1e6);
         }
     }
 
