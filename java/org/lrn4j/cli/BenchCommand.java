@@ -5,6 +5,6 @@ import picocli.CommandLine.Command;
 /** {@code lrn4j bench ...}: benchmarks reported against their hardware floor. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks, each reported against its floor from the performance model.",
-        subcommands = {LrnBenchCommand.class, CpuBenchCommand.class, LmBenchCommand.class})
+        subcommands = {LrnBenchCommand.class, CpuBenchCommand.class, LmBenchCommand.class, LmuBenchCommand.class})
 final class BenchCommand {
 }
