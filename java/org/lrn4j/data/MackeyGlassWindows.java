@@ -9,9 +9,11 @@ package org.lrn4j.data;
  * a test part (the last 15 %), so no target of one part is an input of another. Each part is cut into windows of
  * {@code steps} inputs {@code x[s..s+steps)} whose targets are {@code x[s+15..s+15+steps)}, wholly inside the part:
  * windows start every {@code steps} samples (validation, test) or every {@code trainStride} samples (training).
- * Values are standardised with the mean and standard deviation of the training part's samples. Every step of
- * every window is scored, from the first (which sees one sample) on; the score is the normalised RMSE, the RMSE
- * divided by the standard deviation of the scored targets ({@link #nrmse}).
+ * Values are standardised with the mean and standard deviation of the training part's samples. The first
+ * {@code warmup} steps of each window are read but not scored (their targets are NaN): a prediction is scored
+ * once it has seen at least warmup + 1 samples, so the score measures prediction, not the start of a window.
+ * The score is the normalised RMSE, the RMSE of the scored steps divided by the standard deviation of their
+ * targets ({@link #nrmse}).
  */
 public final class MackeyGlassWindows {
     /** Samples of the series. */
@@ -20,12 +22,15 @@ public final class MackeyGlassWindows {
     public static final long SERIES_SEED = 17;
     /** Prediction horizon in time units (samples). */
     public static final int HORIZON = 15;
+    /** Steps at the start of each window that are read but not scored, by default (at most a quarter window). */
+    public static final int WARMUP = 32;
 
     /**
      * Windows of one part, standardised.
      *
      * @param inputs  count·steps values, window w at [w·steps, (w+1)·steps)
-     * @param targets the same layout: targets[w·steps + t] is the input HORIZON samples after inputs[w·steps + t]
+     * @param targets the same layout: targets[w·steps + t] is the input HORIZON samples after inputs[w·steps + t],
+     *                or NaN in the warm-up steps (not scored)
      */
     public record Windows(int count, int steps, float[] inputs, float[] targets) {
         /**
@@ -52,24 +57,27 @@ public final class MackeyGlassWindows {
     private final Windows test;
     private final double mean;
     private final double std;
+    private final int warmup;
 
-    private MackeyGlassWindows(Windows train, Windows valid, Windows test, double mean, double std) {
+    private MackeyGlassWindows(Windows train, Windows valid, Windows test, double mean, double std, int warmup) {
         this.train = train;
         this.valid = valid;
         this.test = test;
         this.mean = mean;
         this.std = std;
+        this.warmup = warmup;
     }
 
-    /** The task on the default series. */
+    /** The task on the default series, min({@link #WARMUP}, steps / 4) steps of each window unscored. */
     public static MackeyGlassWindows standard(int steps, int trainStride) {
-        return of(MackeyGlass.series(SERIES_LENGTH, SERIES_SEED), steps, trainStride);
+        return of(MackeyGlass.series(SERIES_LENGTH, SERIES_SEED), steps, trainStride, Math.min(WARMUP, steps / 4));
     }
 
     /** The task on a given series (split 70/15/15 in time, see the class comment). */
-    public static MackeyGlassWindows of(double[] series, int steps, int trainStride) {
-        if (steps < 1 || trainStride < 1) {
-            throw new IllegalArgumentException("steps and stride must be >= 1, got " + steps + " and " + trainStride);
+    public static MackeyGlassWindows of(double[] series, int steps, int trainStride, int warmup) {
+        if (steps < 1 || trainStride < 1 || warmup < 0 || warmup >= steps) {
+            throw new IllegalArgumentException("need steps and stride >= 1 and warmup in [0, steps), got " + steps
+                    + ", " + trainStride + " and " + warmup);
         }
         int n = series.length;
         int a = (int) (0.70 * n);
@@ -82,17 +90,18 @@ public final class MackeyGlassWindows {
         }
         double mean = sum / Math.max(1, a);
         double std = Math.sqrt(Math.max(sq / Math.max(1, a) - mean * mean, 1e-12));
-        Windows train = windows(series, 0, a, steps, trainStride, mean, std);
-        Windows valid = windows(series, a, b, steps, steps, mean, std);
-        Windows test = windows(series, b, n, steps, steps, mean, std);
+        Windows train = windows(series, 0, a, steps, trainStride, warmup, mean, std);
+        Windows valid = windows(series, a, b, steps, steps, warmup, mean, std);
+        Windows test = windows(series, b, n, steps, steps, warmup, mean, std);
         if (train.count() == 0 || valid.count() == 0 || test.count() == 0) {
             throw new IllegalArgumentException("a series of " + n + " samples leaves a part without a window of "
                     + steps + " steps plus " + HORIZON + " ahead");
         }
-        return new MackeyGlassWindows(train, valid, test, mean, std);
+        return new MackeyGlassWindows(train, valid, test, mean, std, warmup);
     }
 
-    private static Windows windows(double[] series, int from, int to, int steps, int stride, double mean, double std) {
+    private static Windows windows(double[] series, int from, int to, int steps, int stride, int warmup, double mean,
+                                   double std) {
         int span = steps + HORIZON;
         int count = to - from < span ? 0 : (to - from - span) / stride + 1;
         float[] x = new float[count * steps];
@@ -101,7 +110,7 @@ public final class MackeyGlassWindows {
             int s = from + w * stride;
             for (int t = 0; t < steps; t++) {
                 x[w * steps + t] = (float) ((series[s + t] - mean) / std);
-                y[w * steps + t] = (float) ((series[s + t + HORIZON] - mean) / std);
+                y[w * steps + t] = t < warmup ? Float.NaN : (float) ((series[s + t + HORIZON] - mean) / std);
             }
         }
         return new Windows(count, steps, x, y);
@@ -131,7 +140,8 @@ public final class MackeyGlassWindows {
 
     public String describe() {
         return "mackey-glass (τ 17, " + SERIES_LENGTH + " samples, predict " + HORIZON + " ahead): " + train.count()
-                + " train, " + valid.count() + " valid, " + test.count() + " test windows of " + train.steps() + " steps";
+                + " train, " + valid.count() + " valid, " + test.count() + " test windows of " + train.steps() + " steps, the first "
+                + warmup + " unscored";
     }
 
     /**

@@ -17,7 +17,7 @@ import org.lrn4j.tensor.Tensor;
 /**
  * A one-input, one-output sequence regressor: a {@link SequenceCore} that reads the series one value per step
  * and gives features at every step, then a linear readout to one prediction per step, trained on the mean
- * squared error over all steps of the batch ({@link MeanSquaredError}). The Mackey–Glass model of the LMU
+ * squared error over the scored steps of the batch ({@link MeanSquaredError}: a NaN target is not scored). The Mackey–Glass model of the LMU
  * papers: the parallel LMU in its full-sequence mode, or an LSTM of the same parameter count.
  */
 public final class SeriesPredictor implements AutoCloseable {
@@ -90,8 +90,8 @@ public final class SeriesPredictor implements AutoCloseable {
     }
 
     /**
-     * Runs a batch; with {@code train}, also the backward pass of the mean squared error over all T·B values,
-     * adding into the parameter gradients.
+     * Runs a batch; with {@code train}, also the backward pass of the mean squared error over the scored values
+     * (those whose target is not NaN), adding into the parameter gradients.
      *
      * @param x inputs, time-major: x[t·B + b]
      * @param y targets in the same layout
@@ -104,9 +104,13 @@ public final class SeriesPredictor implements AutoCloseable {
         }
         double sum = 0;
         double sq = 0;
+        long scored = 0;
         for (float v : y) {
-            sum += v;
-            sq += (double) v * v;
+            if (!Float.isNaN(v)) {
+                sum += v;
+                sq += (double) v * v;
+                scored++;
+            }
         }
         try (Tensor input = upload(backend, dtype, x, steps, batch, 1);
              Tensor predictions = backend.allocate(dtype, rows, 1)) {
@@ -115,7 +119,7 @@ public final class SeriesPredictor implements AutoCloseable {
                 readout.forward(rows, features, predictions);
                 double error;
                 if (train) {
-                    error = MeanSquaredError.forwardBackward(predictions, y, 1.0 / rows, predictions);
+                    error = MeanSquaredError.forwardBackward(predictions, y, 1.0 / Math.max(1, scored), predictions);
                     try (Tensor dFeatures = backend.allocate(dtype, steps, batch, core.outputSize())) {
                         readout.backward(rows, features, predictions, dFeatures);
                         core.backward(dFeatures);
@@ -123,7 +127,7 @@ public final class SeriesPredictor implements AutoCloseable {
                 } else {
                     error = MeanSquaredError.squaredErrorSum(predictions, y);
                 }
-                return new Outcome(error, sum, sq, rows);
+                return new Outcome(error, sum, sq, scored);
             } finally {
                 core.release();
             }

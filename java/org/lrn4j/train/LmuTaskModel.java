@@ -22,6 +22,13 @@ public interface LmuTaskModel extends AutoCloseable {
      * @param count  scored values (images, or predicted steps)
      */
     record Score(String metricName, double loss, double metric, long count) {
+        /**
+         * What the schedule and the choice of the best checkpoint watch (lower is better): the error rate
+         * (1 − accuracy) of a classifier, the mean squared error (so the normalised RMSE) of a regressor.
+         */
+        public double criterion() {
+            return metricName.equals("accuracy") ? 1 - metric : loss;
+        }
     }
 
     /** The model a spec names, with its task's data loaded. */

@@ -18,8 +18,9 @@ import org.lrn4j.train.checkpoint.CheckpointStore;
  * Trains a model of the LMU tasks ({@link LmuTaskModel}: permuted sequential Fashion-MNIST, Mackey–Glass) with
  * Adam (or SGD), global-norm clipping, the warm-up and plateau schedule of {@link TrainConfig}, a checkpoint after
  * every epoch (the best by the validation score marked), mid-epoch checkpoints, and exact resume. The validation
- * score the schedule watches is the task's loss (cross-entropy, or mean squared error). At the end the best
- * checkpoint is loaded and scored on the validation and test parts.
+ * score the schedule watches is {@link LmuTaskModel.Score#criterion()}: the error rate of a classifier, the mean
+ * squared error of a regressor. At the end the best checkpoint is loaded and scored on the validation and test
+ * parts.
  */
 public final class LmuTaskTrainer {
     /** Seed of the epoch shuffles, offset from the run seed so it does not reuse the initialisation's stream. */
@@ -122,7 +123,7 @@ public final class LmuTaskTrainer {
                 }
                 firstBatch = 0;
                 LmuTaskModel.Score valid = model.evaluate(LmuTaskModel.Part.VALID, config.batch());
-                boolean best = schedule.observe(valid.loss());
+                boolean best = schedule.observe(valid.criterion());
                 listener.evaluated(epoch, valid, best, seconds);
                 epoch++;
                 save(model, optimizer, schedule, epoch, 0, best);

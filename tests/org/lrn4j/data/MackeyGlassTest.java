@@ -83,20 +83,23 @@ class MackeyGlassTest {
         for (int i = 0; i < s.length; i++) {
             s[i] = Math.sin(i * 0.1) + 2;
         }
-        MackeyGlassWindows w = MackeyGlassWindows.of(s, 50, 25);
+        MackeyGlassWindows w = MackeyGlassWindows.of(s, 50, 25, 5);
         // train [0, 700): (700 − 65)/25 + 1 = 26; valid [700, 850) and test [850, 1000): (150 − 65)/50 + 1 = 2
         assertEquals(26, w.train().count());
         assertEquals(2, w.valid().count());
         assertEquals(2, w.test().count());
         MackeyGlassWindows.Windows t = w.test();
         assertEquals((s[850 + 50 + 3] - w.mean()) / w.std(), t.inputs()[50 + 3], 1e-6);
-        assertEquals((s[850 + 50 + 3 + 15] - w.mean()) / w.std(), t.targets()[50 + 3], 1e-6);
+        assertEquals((s[850 + 50 + 7 + 15] - w.mean()) / w.std(), t.targets()[50 + 7], 1e-6);
         float[] x = new float[50 * 2];
         float[] y = new float[50 * 2];
         t.batch(new int[] {1, 0}, 0, 2, x, y);
         assertEquals(t.inputs()[50 + 7], x[7 * 2], 0);
         assertEquals(t.targets()[7], y[7 * 2 + 1], 0);
-        assertThrows(IllegalArgumentException.class, () -> MackeyGlassWindows.of(new double[100], 50, 25));
+        assertTrue(Float.isNaN(y[4 * 2 + 1]));
+        assertTrue(Float.isNaN(t.targets()[50 + 4]) && !Float.isNaN(t.targets()[50 + 5]), "warm-up steps unscored");
+        assertThrows(IllegalArgumentException.class, () -> MackeyGlassWindows.of(new double[100], 50, 25, 5));
+        assertThrows(IllegalArgumentException.class, () -> MackeyGlassWindows.of(s, 50, 25, 50));
         assertEquals(1.0, MackeyGlassWindows.nrmse(4 * 4, 0, 4 * 4, 4), 1e-12, "error as large as the spread: 1");
         assertThrows(IllegalArgumentException.class, () -> MackeyGlass.series(-1, 1));
     }

@@ -68,10 +68,13 @@ class TaskModelsGradientTest {
         int batch = 2;
         float[] x = random(rng, steps * batch);
         float[] y = random(rng, steps * batch);
+        y[0] = Float.NaN;
+        y[batch + 1] = Float.NaN;
         try (SeriesPredictor m = SeriesPredictor.lmu(REF, DType.FLOAT64, 4, 6, 5, 13)) {
             assertEquals(SeriesPredictor.lmuParameterCount(4, 5), m.parameterCount());
             m.run(x, y, steps, batch, true);
             check(m.parameters(), () -> m.run(x, y, steps, batch, false).meanSquaredError(), 1);
+            assertEquals(steps * batch - 2, m.run(x, y, steps, batch, false).count(), "NaN targets are not scored");
         }
     }
 
