@@ -10,11 +10,11 @@ import picocli.CommandLine.Spec;
  */
 final class LmuTaskOptions {
     @Option(names = "--order", description = "fashion-mnist, mackey-glass: order d of the Legendre memory "
-            + "(default: 468 for fashion-mnist, 32 for mackey-glass).")
+            + "(default: 784 for fashion-mnist, 32 for mackey-glass).")
     Integer order;
 
     @Option(names = "--theta", description = "fashion-mnist, mackey-glass: window θ of the memory in steps "
-            + "(default: 784 for fashion-mnist, 64 for mackey-glass).")
+            + "(default: 784 for fashion-mnist, 32 for mackey-glass).")
     Double theta;
 
     @Option(names = "--permutation-seed", defaultValue = "92916",
