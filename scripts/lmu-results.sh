@@ -45,3 +45,7 @@ for part in "${parts[@]}"; do
     *) echo "lmu-results: unknown part '$part' (fashion-mnist or mackey-glass)" >&2; exit 2 ;;
   esac
 done
+# every run's summary.json (parameters, seconds per epoch, spec, configuration), one line each
+for name in fashion-mnist-lmu fashion-mnist-lmu-468 mackey-glass-lmu mackey-glass-lstm; do
+  [ -f "runs/$name/summary.json" ] && cat "runs/$name/summary.json"
+done > docs/results/lmu-summaries.jsonl
