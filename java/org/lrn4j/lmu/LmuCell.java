@@ -10,6 +10,7 @@ import org.lrn4j.backend.ActivationKind;
 import org.lrn4j.backend.Backend;
 import org.lrn4j.backend.Backends;
 import org.lrn4j.nn.Parameter;
+import org.lrn4j.nn.Parameters;
 import org.lrn4j.tensor.DType;
 import org.lrn4j.tensor.Tensor;
 
@@ -217,15 +218,9 @@ public final class LmuCell implements AutoCloseable {
     }
 
     private Parameter param(List<Parameter> all, String name, double[] values, long... shape) {
-        try (Tensor host = Tensor.host(dtype, shape)) {
-            host.write(0, values, 0, values.length);
-            Tensor value = backend.copyOf(host);
-            Tensor grad = backend.allocate(dtype, shape);
-            grad.zero();
-            Parameter p = new Parameter(name, value, grad);
-            all.add(p);
-            return p;
-        }
+        Parameter p = Parameters.make(backend, dtype, name, values, shape);
+        all.add(p);
+        return p;
     }
 
     private Tensor constant(double[] values, long... shape) {
