@@ -63,6 +63,11 @@ final class LmuBenchCommand implements Callable<Integer> {
             description = "Sizes ORDERxHIDDEN to time (default: ${DEFAULT-VALUE}, the LMU paper's psMNIST model).")
     List<String> sizes;
 
+    @Option(names = "--modes", split = ",", defaultValue = "LAST_STEP,BLOCKED",
+            description = "Part 1 modes of the parallel layer: LAST_STEP (final step), BLOCKED, FFT (all steps) "
+                    + "(default: ${DEFAULT-VALUE}; FFT is the slow one here, part 2 times it).")
+    List<MemoryMode> modes;
+
     @Option(names = "--memory-shape", split = ",", defaultValue = "784x32x1x256,1000x32x4x64,100x32x1x256,4000x8x1x32",
             description = "Part 2 shapes TxBxQxD (steps, batch, memory channels, order) (default: ${DEFAULT-VALUE}).")
     List<String> memoryShapes;
@@ -143,6 +148,9 @@ final class LmuBenchCommand implements Callable<Integer> {
                     + "--repetitions and --original-repetitions must be >= 1, --max-seconds positive, "
                     + "--peak-gflops and --bandwidth-gbs >= 0");
         }
+        if (modes.contains(MemoryMode.AUTO)) {
+            throw new IllegalArgumentException("--modes takes LAST_STEP, BLOCKED and FFT; part 2 shows AUTO's choice");
+        }
         for (int part : parts) {
             if (part != 1 && part != 2) {
                 throw new IllegalArgumentException("--parts takes 1 and 2, got " + part);
@@ -168,12 +176,9 @@ final class LmuBenchCommand implements Callable<Integer> {
         if (parts.contains(1)) {
             for (Size size : cases) {
                 double original = originalRow(backend, model, size);
-                parallelRow(backend, model, steps, batch, channels, size.order, size.hidden, MemoryMode.LAST_STEP,
-                        original, "lmu.parallel.train_step");
-                parallelRow(backend, model, steps, batch, channels, size.order, size.hidden, MemoryMode.BLOCKED,
-                        original, "lmu.parallel.train_step");
-                parallelRow(backend, model, steps, batch, channels, size.order, size.hidden, MemoryMode.FFT,
-                        original, "lmu.parallel.train_step");
+                for (MemoryMode mode : modes) {
+                    parallelRow(backend, model, steps, batch, channels, size.order, size.hidden, mode, original);
+                }
             }
         }
         if (parts.contains(2)) {
@@ -301,9 +306,9 @@ final class LmuBenchCommand implements Callable<Integer> {
 
     /** A part 1 row: the parallel layer at the original's sizes, with its speed-up over the original. */
     private void parallelRow(Backend backend, PerformanceModel model, int t, int b, int q, int order, int hidden,
-                             MemoryMode mode, double originalMs, String name) {
+                             MemoryMode mode, double originalMs) {
         Timed p = timeParallel(backend, model, t, b, q, order, hidden, mode);
-        Map<String, Object> row = row(name, backend, String.format(Locale.ROOT, "T%d B%d D%d q%d d%d H%d", t, b,
+        Map<String, Object> row = row("lmu.parallel.train_step", backend, String.format(Locale.ROOT, "T%d B%d D%d q%d d%d H%d", t, b,
                 input, q, order, hidden), p.ms);
         row.put("mode", mode.name());
         row.put("form", mode == MemoryMode.LAST_STEP ? "final step" : "all steps");
