@@ -227,7 +227,7 @@ final class LmuBenchCommand implements Callable<Integer> {
      */
     private double originalRow(Backend backend, PerformanceModel model, Size size) {
         try (LmuCell cell = LmuCell.builder().backend(backend).inputSize(input).hiddenSize(size.hidden)
-                .memoryChannels(channels).order(size.order).theta(steps).seed(7).build();
+                .memoryD(channels).order(size.order).theta(steps).seed(7).build();
              Tensor x = random(backend, 11, steps, batch, input);
              Tensor dy = random(backend, 13, steps, batch, size.hidden)) {
             LmuCell.Result[] r = {null};

@@ -159,8 +159,8 @@ public final class LmuCell implements AutoCloseable {
             return this;
         }
 
-        /** Memory channels q (default 1, as in the paper). */
-        public Builder memoryChannels(int channels) {
+        /** Memory channels q, the width of u (default 1, as in the paper; memoryD of the parallel layer). */
+        public Builder memoryD(int channels) {
             this.channels = channels;
             return this;
         }
@@ -203,7 +203,7 @@ public final class LmuCell implements AutoCloseable {
                 throw new IllegalArgumentException("hiddenSize must be >= 1, got " + hiddenSize);
             }
             if (channels < 1) {
-                throw new IllegalArgumentException("memoryChannels must be >= 1, got " + channels);
+                throw new IllegalArgumentException("memoryD must be >= 1, got " + channels);
             }
             if (system == null) {
                 if (order < 1) {
@@ -257,7 +257,7 @@ public final class LmuCell implements AutoCloseable {
     }
 
     /** Memory channels q. */
-    public int memoryChannels() {
+    public int memoryD() {
         return channels;
     }
 

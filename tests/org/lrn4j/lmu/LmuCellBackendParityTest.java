@@ -34,7 +34,7 @@ class LmuCellBackendParityTest {
 
     private static double[][] pass(Backend backend, ActivationKind act, int channels, int order, Tensor x, Tensor h0,
                                    Tensor m0, Tensor dy, Tensor dm) {
-        try (LmuCell cell = LmuCell.builder().backend(backend).inputSize(5).hiddenSize(33).memoryChannels(channels)
+        try (LmuCell cell = LmuCell.builder().backend(backend).inputSize(5).hiddenSize(33).memoryD(channels)
                 .order(order).theta(9).activation(act).seed(21).build();
              On on = new On(backend)) {
             // non-zero memory encoders, so that every recurrent path carries a gradient

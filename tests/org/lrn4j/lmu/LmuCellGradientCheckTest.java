@@ -31,7 +31,7 @@ class LmuCellGradientCheckTest {
     void backwardMatchesFiniteDifferences(ActivationKind act, int channels, int order, boolean initialStates) {
         SplittableRandom rng = new SplittableRandom(5);
         try (LmuCell cell = LmuCell.builder().backend(ReferenceBackend.INSTANCE).dtype(DType.FLOAT64).inputSize(D)
-                .hiddenSize(H).memoryChannels(channels).order(order).theta(3.5).activation(act).seed(3).build()) {
+                .hiddenSize(H).memoryD(channels).order(order).theta(3.5).activation(act).seed(3).build()) {
             int mem = cell.memorySize();
             for (Parameter p : cell.parameters()) {
                 for (long i = 0; i < p.value().numel(); i++) {

@@ -34,7 +34,7 @@ class LmuCellTest {
         LegendreSystem sys = LegendreSystem.zeroOrderHold(order, 20);
         SplittableRandom rng = new SplittableRandom(8);
         try (LmuCell cell = LmuCell.builder().backend(ReferenceBackend.INSTANCE).dtype(DType.FLOAT64).inputSize(in)
-                .hiddenSize(5).memoryChannels(channels).system(sys).build();
+                .hiddenSize(5).memoryD(channels).system(sys).build();
              Tensor x = TestData.random(rng, DType.FLOAT64, -1, 1, steps, batch, in)) {
             List<Parameter> ps = cell.parameters();
             ps.get(1).value().zero();
@@ -72,7 +72,7 @@ class LmuCellTest {
     void reusedResultsAndGradientsGiveTheSameValues() {
         SplittableRandom rng = new SplittableRandom(2);
         try (LmuCell cell = LmuCell.builder().backend(Backends.byName("java")).inputSize(3).hiddenSize(7)
-                .memoryChannels(2).order(5).theta(6).build();
+                .memoryD(2).order(5).theta(6).build();
              Tensor x = TestData.random(rng, DType.FLOAT32, -1, 1, 9, 4, 3);
              Tensor dy = TestData.random(rng, DType.FLOAT32, -1, 1, 9, 4, 7);
              Tensor x2 = TestData.random(rng, DType.FLOAT32, -1, 1, 9, 4, 3)) {
@@ -122,7 +122,7 @@ class LmuCellTest {
             message(() -> cell.backward(closed, x, null, null), "open result");
         }
         message(() -> LmuCell.builder().inputSize(0).hiddenSize(4).build(), "inputSize");
-        message(() -> LmuCell.builder().inputSize(1).hiddenSize(4).memoryChannels(0).build(), "memoryChannels");
+        message(() -> LmuCell.builder().inputSize(1).hiddenSize(4).memoryD(0).build(), "memoryD");
         message(() -> LmuCell.builder().inputSize(1).hiddenSize(4).theta(-1).build(), "theta");
         message(() -> LmuCell.builder().inputSize(1).hiddenSize(4).order(0).build(), "order");
     }
