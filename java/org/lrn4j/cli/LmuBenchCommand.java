@@ -46,7 +46,8 @@ final class LmuBenchCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "java, native or cuda (default: the best that loads).")
     String backendName;
 
-    @Option(names = "--steps", defaultValue = "784", description = "Sequence length T (default: ${DEFAULT-VALUE}, psMNIST).")
+    @Option(names = "--steps", defaultValue = "784",
+            description = "Sequence length T (default: ${DEFAULT-VALUE}, psMNIST).")
     int steps;
 
     @Option(names = "--batch", defaultValue = "100", description = "Sequences B (default: ${DEFAULT-VALUE}).")
@@ -76,7 +77,8 @@ final class LmuBenchCommand implements Callable<Integer> {
             description = "Hidden size of the part 2 layers (default: ${DEFAULT-VALUE}).")
     int memoryHidden;
 
-    @Option(names = "--parts", split = ",", defaultValue = "1,2", description = "Parts to run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--parts", split = ",", defaultValue = "1,2",
+            description = "Parts to run (default: ${DEFAULT-VALUE}).")
     List<Integer> parts;
 
     @Option(names = "--repetitions", defaultValue = "5",
@@ -283,7 +285,8 @@ final class LmuBenchCommand implements Callable<Integer> {
                     g[0] = lmu.backward(r[0], dy, g[0]);
                     backend.synchronize();
                 });
-                double dense = LmuFloors.parallelDenseFlops(t, b, input, hidden, q, order, finalOnly ? b : (long) t * b);
+                long outRows = finalOnly ? b : (long) t * b;
+                double dense = LmuFloors.parallelDenseFlops(t, b, input, hidden, q, order, outRows);
                 double memory = switch (mode) {
                     case LAST_STEP -> LmuFloors.lastStepMemoryFlops(t, b, q, order);
                     case BLOCKED -> LmuFloors.blockedMemoryFlops(t, b, q, order, lmu.blockLength());
@@ -308,8 +311,8 @@ final class LmuBenchCommand implements Callable<Integer> {
     private void parallelRow(Backend backend, PerformanceModel model, int t, int b, int q, int order, int hidden,
                              MemoryMode mode, double originalMs) {
         Timed p = timeParallel(backend, model, t, b, q, order, hidden, mode);
-        Map<String, Object> row = row("lmu.parallel.train_step", backend, String.format(Locale.ROOT, "T%d B%d D%d q%d d%d H%d", t, b,
-                input, q, order, hidden), p.ms);
+        String shape = String.format(Locale.ROOT, "T%d B%d D%d q%d d%d H%d", t, b, input, q, order, hidden);
+        Map<String, Object> row = row("lmu.parallel.train_step", backend, shape, p.ms);
         row.put("mode", mode.name());
         row.put("form", mode == MemoryMode.LAST_STEP ? "final step" : "all steps");
         floors(row, p);

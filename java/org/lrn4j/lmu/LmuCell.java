@@ -11,6 +11,7 @@ import org.lrn4j.backend.Backend;
 import org.lrn4j.backend.Backends;
 import org.lrn4j.nn.Parameter;
 import org.lrn4j.nn.Parameters;
+import org.lrn4j.nn.Workspace;
 import org.lrn4j.tensor.DType;
 import org.lrn4j.tensor.Tensor;
 
@@ -40,8 +41,9 @@ import org.lrn4j.tensor.Tensor;
  * straight into step t−1's rows; every weight gradient is then one GEMM over all steps, as in the recurrent
  * layers of {@code org.lrn4j.nn}.
  *
- * <p>Results and gradients own their tensors; passing an open one back as {@code reuse} (same T and B)
- * overwrites it in place, so that a training loop allocates nothing after its first step.
+ * <p>Results and gradients take their tensors from the cell's {@link Workspace} and give them back on close,
+ * so a loop of same-shaped batches stops allocating after its first step; passing an open one back as
+ * {@code reuse} (same T and B) overwrites it in place instead.
  */
 public final class LmuCell implements AutoCloseable {
     private final Backend backend;
@@ -68,6 +70,8 @@ public final class LmuCell implements AutoCloseable {
     private final Tensor bbar;
     /** I_H: adds the final-state gradient into the last step's output gradient as one GEMM (B·H² FLOPs a call). */
     private final Tensor identity;
+    /** Storage of results and gradients, handed back when they close and reused by the next call. */
+    private final Workspace workspace;
     private boolean closed;
 
     private LmuCell(Builder b) {
@@ -76,6 +80,7 @@ public final class LmuCell implements AutoCloseable {
         if (!backend.supports(dtype)) {
             throw new IllegalArgumentException("the " + backend.name() + " backend does not compute " + dtype);
         }
+        this.workspace = new Workspace(backend);
         this.inputSize = b.inputSize;
         this.hiddenSize = b.hiddenSize;
         this.channels = b.channels;
@@ -296,7 +301,7 @@ public final class LmuCell implements AutoCloseable {
 
     // ---- forward ------------------------------------------------------------------------------------
 
-    /** What a forward call produced and keeps for its backward pass. Closing frees it. */
+    /** What a forward call produced and keeps for its backward pass. Closing hands its storage back to the cell. */
     public final class Result implements AutoCloseable {
         private final int steps;
         private final int batch;
@@ -318,9 +323,9 @@ public final class LmuCell implements AutoCloseable {
         private Result(int steps, int batch) {
             this.steps = steps;
             this.batch = batch;
-            u = backend.allocate(dtype, steps, batch, channels);
-            memory = backend.allocate(dtype, steps, batch, memorySize());
-            output = backend.allocate(dtype, steps, batch, hiddenSize);
+            u = workspace.take(dtype, steps, batch, channels);
+            memory = workspace.take(dtype, steps, batch, memorySize());
+            output = workspace.take(dtype, steps, batch, hiddenSize);
         }
 
         /** [T, B, H]: h_1..h_T; the final hidden state is the last step's rows. */
@@ -355,9 +360,9 @@ public final class LmuCell implements AutoCloseable {
         public void close() {
             if (!closed) {
                 closed = true;
-                u.close();
-                memory.close();
-                output.close();
+                workspace.give(u);
+                workspace.give(memory);
+                workspace.give(output);
             }
         }
     }
@@ -450,7 +455,7 @@ public final class LmuCell implements AutoCloseable {
 
     // ---- backward -----------------------------------------------------------------------------------
 
-    /** Gradients w.r.t. the inputs of a forward call, with the scratch of the backward pass. Closing frees them. */
+    /** Gradients w.r.t. the inputs of a forward call, with the backward pass's scratch; closing hands them back. */
     public final class Gradients implements AutoCloseable {
         private final int steps;
         private final int batch;
@@ -473,13 +478,13 @@ public final class LmuCell implements AutoCloseable {
         private Gradients(int steps, int batch) {
             this.steps = steps;
             this.batch = batch;
-            input = backend.allocate(dtype, steps, batch, inputSize);
-            initialHidden = backend.allocate(dtype, batch, hiddenSize);
-            initialMemory = backend.allocate(dtype, batch, memorySize());
-            dz = backend.allocate(dtype, steps, batch, hiddenSize);
-            du = backend.allocate(dtype, steps, batch, channels);
-            carry = backend.allocate(dtype, batch, memorySize());
-            carryNext = backend.allocate(dtype, batch, memorySize());
+            input = workspace.take(dtype, steps, batch, inputSize);
+            initialHidden = workspace.take(dtype, batch, hiddenSize);
+            initialMemory = workspace.take(dtype, batch, memorySize());
+            dz = workspace.take(dtype, steps, batch, hiddenSize);
+            du = workspace.take(dtype, steps, batch, channels);
+            carry = workspace.take(dtype, batch, memorySize());
+            carryNext = workspace.take(dtype, batch, memorySize());
         }
 
         /** [T, B, inputSize]. */
@@ -502,7 +507,7 @@ public final class LmuCell implements AutoCloseable {
             if (!closed) {
                 closed = true;
                 for (Tensor t : new Tensor[] {input, initialHidden, initialMemory, dz, du, carry, carryNext}) {
-                    t.close();
+                    workspace.give(t);
                 }
             }
         }
@@ -691,6 +696,7 @@ public final class LmuCell implements AutoCloseable {
             abar.close();
             bbar.close();
             identity.close();
+            workspace.close();
         }
     }
 }

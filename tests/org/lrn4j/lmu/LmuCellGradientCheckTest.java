@@ -27,7 +27,8 @@ class LmuCellGradientCheckTest {
     private static final double EPS = 1e-6;
 
     @ParameterizedTest(name = "{0}, channels {1}, order {2}, initial states {3}")
-    @CsvSource({"TANH, 1, 3, true", "TANH, 2, 3, true", "IDENTITY, 2, 5, true", "SIGMOID, 3, 2, false", "TANH, 3, 2, false"})
+    @CsvSource({"TANH, 1, 3, true", "TANH, 2, 3, true", "IDENTITY, 2, 5, true", "SIGMOID, 3, 2, false",
+        "TANH, 3, 2, false"})
     void backwardMatchesFiniteDifferences(ActivationKind act, int channels, int order, boolean initialStates) {
         SplittableRandom rng = new SplittableRandom(5);
         try (LmuCell cell = LmuCell.builder().backend(ReferenceBackend.INSTANCE).dtype(DType.FLOAT64).inputSize(D)

@@ -78,11 +78,13 @@ class LmuCellTest {
              Tensor x2 = TestData.random(rng, DType.FLOAT32, -1, 1, 9, 4, 3)) {
             double[] out;
             double[] dx;
-            try (LmuCell.Result r = cell.forward(x, null, null); LmuCell.Gradients g = cell.backward(r, dy, null, null)) {
+            try (LmuCell.Result r = cell.forward(x, null, null);
+                 LmuCell.Gradients g = cell.backward(r, dy, null, null)) {
                 out = r.output().toDoubleArray();
                 dx = g.input().toDoubleArray();
             }
-            try (LmuCell.Result r = cell.forward(x2, null, null); LmuCell.Gradients g = cell.backward(r, dy, null, null)) {
+            try (LmuCell.Result r = cell.forward(x2, null, null);
+                 LmuCell.Gradients g = cell.backward(r, dy, null, null)) {
                 cell.forward(x, null, null, r);
                 cell.backward(r, dy, null, null, g);
                 assertArrayEquals(out, r.output().toDoubleArray());
