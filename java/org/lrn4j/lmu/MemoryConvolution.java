@@ -93,10 +93,6 @@ final class MemoryConvolution implements AutoCloseable {
         this.bbar = constant(system.b(), 1, d);
     }
 
-    int order() {
-        return d;
-    }
-
     int block() {
         return block;
     }
