@@ -60,11 +60,12 @@ final class LmuFloors {
     }
 
     /**
-     * The memory by FFTs of length N = 2T, forward and adjoint: per channel one real FFT of u and d inverse ones
-     * (2.5·N·log₂N each) and the spectral products (3·d·N), each way.
+     * The memory by FFTs of length N, the power of two at or above 2T (as the parallel layer runs them),
+     * forward and adjoint: per channel one real FFT of u and d inverse ones (2.5·N·log₂N each) and the spectral
+     * products (3·d·N), each way.
      */
     static double fftMemoryFlops(long steps, long batch, long channels, long order) {
-        double n = 2.0 * steps;
+        double n = Long.highestOneBit(2 * steps - 1) << 1;
         double perChannel = (order + 1) * 2.5 * n * (Math.log(n) / Math.log(2)) + 3.0 * order * n;
         return 2 * (double) batch * channels * perChannel;
     }
