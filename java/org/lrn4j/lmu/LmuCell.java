@@ -1,16 +1,17 @@
 package org.lrn4j.lmu;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
-import org.lrn4j.backend.Activation;
+import org.lrn4j.backend.ActivationKind;
 import org.lrn4j.backend.Backend;
 import org.lrn4j.backend.Backends;
 import org.lrn4j.nn.Parameter;
+import org.lrn4j.nn.Parameters;
+import org.lrn4j.nn.Workspace;
 import org.lrn4j.tensor.DType;
 import org.lrn4j.tensor.Tensor;
 
@@ -32,14 +33,17 @@ import org.lrn4j.tensor.Tensor;
  * null for zeros. The final state is the last row of output and memory.
  *
  * <p>Forward: the input parts {@code X·e_x + b_u} and {@code X·W_x + b} for all steps in two GEMMs
- * outside the time loop; then per step five GEMMs on the backend (the two recurrent encoder products, the
- * memory update by Āᵀ and B̄, the two recurrent kernel products) and the activation. It keeps u, m, the
- * pre-activation and h of every step. Backward walks time in reverse with two carries (the gradients w.r.t.
- * h_{t−1} and m_{t−1}), writing dz_t (w.r.t. the pre-activation) and du_t per step; every weight gradient
- * is then one GEMM over all steps, as in the recurrent layers of {@code org.lrn4j.nn}.
+ * outside the time loop (the second straight into the output rows); then per step six GEMMs on the backend
+ * (the two recurrent encoder products, the memory update by Āᵀ and by B̄, the two recurrent kernel products
+ * accumulated into the step's output rows) and the activation in place ({@link Backend#activationForward}).
+ * It keeps u, m and h of every step. Backward walks time in reverse with the memory-gradient carry, writing
+ * dz_t (w.r.t. the pre-activation, f' read off h_t) and du_t per step, and adds the gradient w.r.t. h_{t−1}
+ * straight into step t−1's rows; every weight gradient is then one GEMM over all steps, as in the recurrent
+ * layers of {@code org.lrn4j.nn}.
  *
- * <p>Results and gradients own their tensors; passing an open one back as {@code reuse} (same T and B)
- * overwrites it in place, so that a training loop allocates nothing after its first step.
+ * <p>Results and gradients take their tensors from the cell's {@link Workspace} and give them back on close,
+ * so a loop of same-shaped batches stops allocating after its first step; passing an open one back as
+ * {@code reuse} (same T and B) overwrites it in place instead.
  */
 public final class LmuCell implements AutoCloseable {
     private final Backend backend;
@@ -49,7 +53,7 @@ public final class LmuCell implements AutoCloseable {
     private final int channels;
     private final int order;
     private final LegendreSystem system;
-    private final Activation activation;
+    private final ActivationKind activation;
     private final List<Parameter> parameters;
     /** e_x [in, q], e_h [H, q], e_m [q·d, q], b_u [q]. */
     private final Parameter encoderInput;
@@ -64,8 +68,10 @@ public final class LmuCell implements AutoCloseable {
     /** Ā [d, d] row-major and B̄ [d] in the layer's dtype, on its backend; fixed. */
     private final Tensor abar;
     private final Tensor bbar;
-    /** The input-gate pre-activation that saturates the LRN scan's gate: σ(100) = 1 − 4e−44 rounds to 1. */
-    private static final double OPEN = 100;
+    /** I_H: adds the final-state gradient into the last step's output gradient as one GEMM (B·H² FLOPs a call). */
+    private final Tensor identity;
+    /** Storage of results and gradients, handed back when they close and reused by the next call. */
+    private final Workspace workspace;
     private boolean closed;
 
     private LmuCell(Builder b) {
@@ -74,6 +80,7 @@ public final class LmuCell implements AutoCloseable {
         if (!backend.supports(dtype)) {
             throw new IllegalArgumentException("the " + backend.name() + " backend does not compute " + dtype);
         }
+        this.workspace = new Workspace(backend);
         this.inputSize = b.inputSize;
         this.hiddenSize = b.hiddenSize;
         this.channels = b.channels;
@@ -106,6 +113,11 @@ public final class LmuCell implements AutoCloseable {
         }
         abar = constant(flat, order, order);
         bbar = constant(system.b(), order);
+        double[] eye = new double[hiddenSize * hiddenSize];
+        for (int i = 0; i < hiddenSize; i++) {
+            eye[i * hiddenSize + i] = 1;
+        }
+        identity = constant(eye, hiddenSize, hiddenSize);
     }
 
     public static Builder builder() {
@@ -125,7 +137,7 @@ public final class LmuCell implements AutoCloseable {
         private int order = 256;
         private double theta = 784;
         private LegendreSystem system;
-        private Activation activation = Activation.TANH;
+        private ActivationKind activation = ActivationKind.TANH;
         private long seed = 1234;
 
         private Builder() {
@@ -152,8 +164,8 @@ public final class LmuCell implements AutoCloseable {
             return this;
         }
 
-        /** Memory channels q (default 1, as in the paper). */
-        public Builder memoryChannels(int channels) {
+        /** Memory channels q, the width of u (default 1, as in the paper; memoryD of the parallel layer). */
+        public Builder memoryD(int channels) {
             this.channels = channels;
             return this;
         }
@@ -176,8 +188,8 @@ public final class LmuCell implements AutoCloseable {
             return this;
         }
 
-        /** f of the hidden state: tanh (default) or identity. */
-        public Builder activation(Activation activation) {
+        /** f of the hidden state (default tanh). */
+        public Builder activation(ActivationKind activation) {
             this.activation = Objects.requireNonNull(activation, "activation");
             return this;
         }
@@ -196,7 +208,7 @@ public final class LmuCell implements AutoCloseable {
                 throw new IllegalArgumentException("hiddenSize must be >= 1, got " + hiddenSize);
             }
             if (channels < 1) {
-                throw new IllegalArgumentException("memoryChannels must be >= 1, got " + channels);
+                throw new IllegalArgumentException("memoryD must be >= 1, got " + channels);
             }
             if (system == null) {
                 if (order < 1) {
@@ -211,15 +223,9 @@ public final class LmuCell implements AutoCloseable {
     }
 
     private Parameter param(List<Parameter> all, String name, double[] values, long... shape) {
-        try (Tensor host = Tensor.host(dtype, shape)) {
-            host.write(0, values, 0, values.length);
-            Tensor value = backend.copyOf(host);
-            Tensor grad = backend.allocate(dtype, shape);
-            grad.zero();
-            Parameter p = new Parameter(name, value, grad);
-            all.add(p);
-            return p;
-        }
+        Parameter p = Parameters.make(backend, dtype, name, values, shape);
+        all.add(p);
+        return p;
     }
 
     private Tensor constant(double[] values, long... shape) {
@@ -256,7 +262,7 @@ public final class LmuCell implements AutoCloseable {
     }
 
     /** Memory channels q. */
-    public int memoryChannels() {
+    public int memoryD() {
         return channels;
     }
 
@@ -274,7 +280,7 @@ public final class LmuCell implements AutoCloseable {
         return system;
     }
 
-    public Activation activation() {
+    public ActivationKind activation() {
         return activation;
     }
 
@@ -295,7 +301,7 @@ public final class LmuCell implements AutoCloseable {
 
     // ---- forward ------------------------------------------------------------------------------------
 
-    /** What a forward call produced and keeps for its backward pass. Closing frees it. */
+    /** What a forward call produced and keeps for its backward pass. Closing hands its storage back to the cell. */
     public final class Result implements AutoCloseable {
         private final int steps;
         private final int batch;
@@ -303,8 +309,6 @@ public final class LmuCell implements AutoCloseable {
         private final Tensor u;
         /** [T, B, q·d]: m_t. */
         private final Tensor memory;
-        /** [T, B, 3, H]: the activation's planes (see {@link #activate}); plane 2 is the pre-activation z_t. */
-        private final Tensor gates;
         /** [T, B, H]: h_t. */
         private final Tensor output;
         private Tensor input;
@@ -319,10 +323,9 @@ public final class LmuCell implements AutoCloseable {
         private Result(int steps, int batch) {
             this.steps = steps;
             this.batch = batch;
-            u = backend.allocate(dtype, steps, batch, channels);
-            memory = backend.allocate(dtype, steps, batch, memorySize());
-            gates = gatePlanes(steps, batch);
-            output = backend.allocate(dtype, steps, batch, hiddenSize);
+            u = workspace.take(dtype, steps, batch, channels);
+            memory = workspace.take(dtype, steps, batch, memorySize());
+            output = workspace.take(dtype, steps, batch, hiddenSize);
         }
 
         /** [T, B, H]: h_1..h_T; the final hidden state is the last step's rows. */
@@ -357,10 +360,9 @@ public final class LmuCell implements AutoCloseable {
         public void close() {
             if (!closed) {
                 closed = true;
-                u.close();
-                memory.close();
-                gates.close();
-                output.close();
+                workspace.give(u);
+                workspace.give(memory);
+                workspace.give(output);
             }
         }
     }
@@ -417,9 +419,8 @@ public final class LmuCell implements AutoCloseable {
         int rows = steps * batch;
         backend.gemm(false, false, rows, channels, in, x, 0, in, encoderInput.value(), 0, channels,
                 encoderBias.value(), false, r.u, 0, channels);
-        int ldg = 3 * hidden;
         backend.gemm(false, false, rows, hidden, in, x, 0, in, kernelInput.value(), 0, hidden, bias.value(), false,
-                r.gates, 2L * hidden, ldg);
+                r.output, 0, hidden);
         for (int t = 0; t < steps; t++) {
             Tensor hPrev = t == 0 ? h0 : r.output;
             long hAt = t == 0 ? 0 : (long) (t - 1) * batch * hidden;
@@ -427,8 +428,7 @@ public final class LmuCell implements AutoCloseable {
             long mAt = t == 0 ? 0 : (long) (t - 1) * batch * mem;
             long uAt = (long) t * batch * channels;
             long mOut = (long) t * batch * mem;
-            long hOut = (long) t * batch * hidden;
-            long zAt = (long) t * batch * ldg + 2L * hidden;
+            long zAt = (long) t * batch * hidden;
             if (hPrev != null) {
                 backend.gemm(false, false, batch, channels, hidden, hPrev, hAt, hidden, encoderHidden.value(), 0,
                         channels, null, true, r.u, uAt, channels);
@@ -444,49 +444,26 @@ public final class LmuCell implements AutoCloseable {
                     r.memory, mOut, order);
             if (hPrev != null) {
                 backend.gemm(false, false, batch, hidden, hidden, hPrev, hAt, hidden, kernelHidden.value(), 0,
-                        hidden, null, true, r.gates, zAt, ldg);
+                        hidden, null, true, r.output, zAt, hidden);
             }
             backend.gemm(false, false, batch, hidden, mem, r.memory, mOut, mem, kernelMemory.value(), 0, hidden, null,
-                    true, r.gates, zAt, ldg);
-            backend.lrnScanForward(1, batch, hidden, r.gates, (long) t * batch * ldg, ldg, null, 0, null, activation,
-                    false, r.output, hOut, hidden, null, 0);
+                    true, r.output, zAt, hidden);
+            backend.activationForward(activation, batch * hidden, r.output, zAt, r.output, zAt);
         }
         return r;
     }
 
-    /**
-     * A [T, B, 3, H] tensor whose planes 0 and 1 hold 0 and {@link #OPEN}: the activation f(z) is the LRN scan
-     * kernel of one step ({@link Backend#lrnScanForward}) on planes (q, k, v) = (0, OPEN, z) from a zero state,
-     * {@code h = f(σ(OPEN)·z + σ(0)·0) = f(z)}, since σ(OPEN) rounds to 1 in float and double. Its backward
-     * kernel then gives {@code dz = dh ⊙ f'(z)} in plane 2 (and exact zeros in the others, σ'(OPEN) = 0 after
-     * rounding). So the activation runs on every backend's own kernel, threaded and vectorised, with no kernel
-     * of its own. The GEMMs write z into plane 2 with row stride 3H and leave planes 0 and 1 as they are.
-     */
-    private Tensor gatePlanes(int steps, int batch) {
-        int hidden = hiddenSize;
-        try (Tensor host = Tensor.host(dtype, steps, batch, 3L * hidden)) {
-            double[] row = new double[3 * hidden];
-            Arrays.fill(row, hidden, 2 * hidden, OPEN);
-            for (long r = 0; r < (long) steps * batch; r++) {
-                host.write(r * 3 * hidden, row, 0, row.length);
-            }
-            return backend.copyOf(host);
-        }
-    }
-
     // ---- backward -----------------------------------------------------------------------------------
 
-    /** Gradients w.r.t. the inputs of a forward call, with the scratch of the backward pass. Closing frees them. */
+    /** Gradients w.r.t. the inputs of a forward call, with the backward pass's scratch; closing hands them back. */
     public final class Gradients implements AutoCloseable {
         private final int steps;
         private final int batch;
         private final Tensor input;
         private final Tensor initialHidden;
         private final Tensor initialMemory;
-        /** [T, B, H]: the gradient w.r.t. h_t. */
-        private final Tensor dh;
-        /** [T, B, 3, H]: the activation's gradient w.r.t. its planes; plane 2 is the gradient w.r.t. z_t. */
-        private final Tensor dGates;
+        /** [T, B, H]: the gradient w.r.t. h_t, then in place w.r.t. z_t. */
+        private final Tensor dz;
         /** [T, B, q]: the gradient w.r.t. u_t. */
         private final Tensor du;
         /** [B, q·d] each: the memory-gradient carry, ping-ponged between steps. */
@@ -501,14 +478,13 @@ public final class LmuCell implements AutoCloseable {
         private Gradients(int steps, int batch) {
             this.steps = steps;
             this.batch = batch;
-            input = backend.allocate(dtype, steps, batch, inputSize);
-            initialHidden = backend.allocate(dtype, batch, hiddenSize);
-            initialMemory = backend.allocate(dtype, batch, memorySize());
-            dh = backend.allocate(dtype, steps, batch, hiddenSize);
-            dGates = backend.allocate(dtype, steps, batch, 3L * hiddenSize);
-            du = backend.allocate(dtype, steps, batch, channels);
-            carry = backend.allocate(dtype, batch, memorySize());
-            carryNext = backend.allocate(dtype, batch, memorySize());
+            input = workspace.take(dtype, steps, batch, inputSize);
+            initialHidden = workspace.take(dtype, batch, hiddenSize);
+            initialMemory = workspace.take(dtype, batch, memorySize());
+            dz = workspace.take(dtype, steps, batch, hiddenSize);
+            du = workspace.take(dtype, steps, batch, channels);
+            carry = workspace.take(dtype, batch, memorySize());
+            carryNext = workspace.take(dtype, batch, memorySize());
         }
 
         /** [T, B, inputSize]. */
@@ -530,8 +506,8 @@ public final class LmuCell implements AutoCloseable {
         public void close() {
             if (!closed) {
                 closed = true;
-                for (Tensor t : new Tensor[] {input, initialHidden, initialMemory, dh, dGates, du, carry, carryNext}) {
-                    t.close();
+                for (Tensor t : new Tensor[] {input, initialHidden, initialMemory, dz, du, carry, carryNext}) {
+                    workspace.give(t);
                 }
             }
         }
@@ -595,13 +571,16 @@ public final class LmuCell implements AutoCloseable {
         int mem = memorySize();
         int in = inputSize;
         int rows = steps * batch;
-        int ldg = 3 * hidden;
-        // dh starts as the gradient w.r.t. each h_t from outside the recurrence; the recurrent part of step t−1
+        // dz starts as the gradient w.r.t. each h_t from outside the recurrence; the recurrent part of step t−1
         // is accumulated into its rows by step t's GEMMs before step t−1 reads them.
         if (dOutput != null) {
-            g.dh.copyFrom(dOutput);
+            g.dz.copyFrom(dOutput);
         } else {
-            g.dh.zero();
+            g.dz.zero();
+        }
+        if (dFinalHidden != null) {
+            backend.gemm(false, false, batch, hidden, hidden, dFinalHidden, 0, hidden, identity, 0, hidden, null, true,
+                    g.dz, (long) (steps - 1) * batch * hidden, hidden);
         }
         if (dFinalMemory != null) {
             g.carry.copyFrom(dFinalMemory);
@@ -611,16 +590,12 @@ public final class LmuCell implements AutoCloseable {
         Tensor dm = g.carry;
         Tensor dmNext = g.carryNext;
         for (int t = steps - 1; t >= 0; t--) {
-            long hAt = (long) t * batch * hidden;
-            long gAt = (long) t * batch * ldg;
-            long zAt = gAt + 2L * hidden;
+            long zAt = (long) t * batch * hidden;
             long uAt = (long) t * batch * channels;
-            // dz_t = dh_t ⊙ f'(z_t) into plane 2 of dGates (the final-state gradient joins at the last step)
-            backend.lrnScanBackward(1, batch, hidden, result.gates, gAt, ldg, null, 0, null, activation, false,
-                    result.output, hAt, hidden, g.dh, hAt, hidden, t == steps - 1 ? dFinalHidden : null, 0, g.dGates,
-                    gAt, ldg, null, 0);
+            // dz_t = dh_t ⊙ f'(z_t), in place, f' read off h_t
+            backend.activationBackward(activation, batch * hidden, result.output, zAt, g.dz, zAt, g.dz, zAt);
             // the gradient w.r.t. m_t: from later steps, plus dz_t·W_mᵀ
-            backend.gemm(false, true, batch, mem, hidden, g.dGates, zAt, ldg, kernelMemory.value(), 0, hidden, null,
+            backend.gemm(false, true, batch, mem, hidden, g.dz, zAt, hidden, kernelMemory.value(), 0, hidden, null,
                     true, dm, 0, mem);
             // du_t = dm_t·B̄ per channel: [B·q, d]·[d, 1]
             backend.gemm(false, false, batch * channels, 1, order, dm, 0, order, bbar, 0, 1, null, false, g.du, uAt,
@@ -634,31 +609,30 @@ public final class LmuCell implements AutoCloseable {
             dm = dmNext;
             dmNext = swap;
             // dh_{t−1} = dz_t·W_hᵀ + du_t·e_hᵀ, into step t−1's rows of dh, or the initial-state gradient
-            Tensor dhPrev = t == 0 ? g.initialHidden : g.dh;
-            long dhAt = t == 0 ? 0 : hAt - (long) batch * hidden;
-            backend.gemm(false, true, batch, hidden, hidden, g.dGates, zAt, ldg, kernelHidden.value(), 0, hidden,
+            Tensor dhPrev = t == 0 ? g.initialHidden : g.dz;
+            long dhAt = t == 0 ? 0 : zAt - (long) batch * hidden;
+            backend.gemm(false, true, batch, hidden, hidden, g.dz, zAt, hidden, kernelHidden.value(), 0, hidden,
                     null, t != 0, dhPrev, dhAt, hidden);
             backend.gemm(false, true, batch, hidden, channels, g.du, uAt, channels, encoderHidden.value(), 0, channels,
                     null, true, dhPrev, dhAt, hidden);
         }
         g.initialMemory.copyFrom(dm);
-        // Weight gradients, one GEMM over all steps each; dz is plane 2 of dGates. The states before steps
+        // Weight gradients, one GEMM over all steps each. The states before steps
         // 1..T−1 are output and memory rows 0..T−2; those before step 0 are h0 and m0 (nothing for zeros).
         Tensor x = result.input;
-        long dz = 2L * hidden;
-        backend.colSum(rows, hidden, g.dGates, dz, ldg, true, bias.grad());
+        backend.colSum(rows, hidden, g.dz, 0, hidden, true, bias.grad());
         backend.colSum(rows, channels, g.du, 0, channels, true, encoderBias.grad());
-        backend.gemm(true, false, in, hidden, rows, x, 0, in, g.dGates, dz, ldg, null, true, kernelInput.grad(), 0,
+        backend.gemm(true, false, in, hidden, rows, x, 0, in, g.dz, 0, hidden, null, true, kernelInput.grad(), 0,
                 hidden);
         backend.gemm(true, false, in, channels, rows, x, 0, in, g.du, 0, channels, null, true, encoderInput.grad(), 0,
                 channels);
-        backend.gemm(true, false, mem, hidden, rows, result.memory, 0, mem, g.dGates, dz, ldg, null, true,
+        backend.gemm(true, false, mem, hidden, rows, result.memory, 0, mem, g.dz, 0, hidden, null, true,
                 kernelMemory.grad(), 0, hidden);
         int prev = (steps - 1) * batch;
         if (prev > 0) {
-            long zNext = (long) batch * ldg + dz;
+            long zNext = (long) batch * hidden;
             long uNext = (long) batch * channels;
-            backend.gemm(true, false, hidden, hidden, prev, result.output, 0, hidden, g.dGates, zNext, ldg, null,
+            backend.gemm(true, false, hidden, hidden, prev, result.output, 0, hidden, g.dz, zNext, hidden, null,
                     true, kernelHidden.grad(), 0, hidden);
             backend.gemm(true, false, hidden, channels, prev, result.output, 0, hidden, g.du, uNext, channels, null,
                     true, encoderHidden.grad(), 0, channels);
@@ -666,7 +640,7 @@ public final class LmuCell implements AutoCloseable {
                     encoderMemory.grad(), 0, channels);
         }
         if (result.h0 != null) {
-            backend.gemm(true, false, hidden, hidden, batch, result.h0, 0, hidden, g.dGates, dz, ldg, null, true,
+            backend.gemm(true, false, hidden, hidden, batch, result.h0, 0, hidden, g.dz, 0, hidden, null, true,
                     kernelHidden.grad(), 0, hidden);
             backend.gemm(true, false, hidden, channels, batch, result.h0, 0, hidden, g.du, 0, channels, null, true,
                     encoderHidden.grad(), 0, channels);
@@ -676,7 +650,7 @@ public final class LmuCell implements AutoCloseable {
                     encoderMemory.grad(), 0, channels);
         }
         // dX = dz·W_xᵀ + du·e_xᵀ
-        backend.gemm(false, true, rows, in, hidden, g.dGates, dz, ldg, kernelInput.value(), 0, hidden, null, false,
+        backend.gemm(false, true, rows, in, hidden, g.dz, 0, hidden, kernelInput.value(), 0, hidden, null, false,
                 g.input, 0, in);
         backend.gemm(false, true, rows, in, channels, g.du, 0, channels, encoderInput.value(), 0, channels, null, true,
                 g.input, 0, in);
@@ -721,6 +695,8 @@ public final class LmuCell implements AutoCloseable {
             }
             abar.close();
             bbar.close();
+            identity.close();
+            workspace.close();
         }
     }
 }

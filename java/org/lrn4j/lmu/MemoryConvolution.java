@@ -46,7 +46,7 @@ final class MemoryConvolution implements AutoCloseable {
     /** Hrev [T, d]: Hrev[j] = H_{T−1−j}, for the last T seen. */
     private Tensor reversed;
     private int spectraSteps = -1;
-    /** d spectra of the impulse response, real FFTs of length 2T in JTransforms' packed layout. */
+    /** d spectra of the impulse response, real FFTs of length {@link #fftLength} in JTransforms' packed layout. */
     private double[][] spectra;
     private DoubleFFT_1D fft;
 
@@ -91,10 +91,6 @@ final class MemoryConvolution implements AutoCloseable {
         this.blockPower = constant(flatten(powers[block]), d, d);
         this.abar = constant(flatten(a), d, d);
         this.bbar = constant(system.b(), 1, d);
-    }
-
-    int order() {
-        return d;
     }
 
     int block() {
@@ -171,9 +167,18 @@ final class MemoryConvolution implements AutoCloseable {
                 nextOffset, d);
     }
 
+    /**
+     * The FFT length for T steps: the power of two at or above 2T. Any length ≥ 2T − 1 keeps the circular
+     * convolution from wrapping; a power of two keeps JTransforms on its radix-2 path, which is faster and, unlike
+     * its mixed-radix path, allocates nothing per transform.
+     */
+    static int fftLength(int steps) {
+        return Integer.highestOneBit(2 * steps - 1) << 1;
+    }
+
     /** mem [C, T·d] from u [T, C] by FFT convolution (FFT). */
     void fftForward(int steps, int channels, Tensor u, Tensor mem) {
-        int n = 2 * steps;
+        int n = fftLength(steps);
         double[][] hs = spectra(steps);
         double[] uv = hostValues(u, (long) steps * channels);
         boolean host = mem.device() == Device.HOST;
@@ -209,7 +214,7 @@ final class MemoryConvolution implements AutoCloseable {
 
     /** du [T, C] from dm [C, T·d] by FFT correlation, the adjoint of {@link #fftForward}. */
     void fftAdjoint(int steps, int channels, Tensor dm, Tensor du) {
-        int n = 2 * steps;
+        int n = fftLength(steps);
         double[][] hs = spectra(steps);
         boolean hostIn = dm.device() == Device.HOST;
         if (!hostIn) {
@@ -269,7 +274,7 @@ final class MemoryConvolution implements AutoCloseable {
 
     private double[][] spectra(int steps) {
         if (spectraSteps != steps) {
-            int n = 2 * steps;
+            int n = fftLength(steps);
             fft = new DoubleFFT_1D(n);
             double[][] h = impulse(steps);
             spectra = new double[d][n];

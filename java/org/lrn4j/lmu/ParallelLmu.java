@@ -42,14 +42,19 @@ import org.lrn4j.tensor.Tensor;
  * layer serialises its calls (the memory operator caches per-length matrices).
  */
 public final class ParallelLmu implements AutoCloseable {
-    /** Effective FP32 GEMM rate assumed by {@link #chooseMode} for the native CPU backend (FLOP/s). */
-    static final double NATIVE_GEMM_RATE = 100e9;
-    /** The same for the pure-Java backend's GEMM. */
-    static final double JAVA_GEMM_RATE = 20e9;
-    /** The same for the double-precision reference GEMM (FLOAT64 tensors on host backends). */
-    static final double REFERENCE_GEMM_RATE = 1e9;
-    /** Effective rate of the host FFT path (JTransforms, double precision, copies included) (FLOP/s). */
-    static final double FFT_RATE = 1.5e9;
+    /*
+     * Effective rates of the cost model (FLOP/s), measured in one run of the memory alone (hidden size 4) at
+     * T = 784, B = 32, d = 256 on the 2-core AVX2 development machine under load: native blocked 33 GFLOP/s,
+     * java blocked 6.8 GFLOP/s, host FFT (N = 2048) 1.4 GFLOP/s. Only their ratios decide; see docs/LMU.md.
+     */
+    /** Blocked convolution on the native CPU backend's GEMM. */
+    static final double NATIVE_GEMM_RATE = 33e9;
+    /** Blocked convolution on the pure-Java backend's GEMM. */
+    static final double JAVA_GEMM_RATE = 6.8e9;
+    /** Blocked convolution on the double-precision reference GEMM (FLOAT64 tensors on host backends): an estimate. */
+    static final double REFERENCE_GEMM_RATE = 0.5e9;
+    /** The host FFT path (JTransforms, double precision, one thread, copies included). */
+    static final double FFT_RATE = 1.4e9;
 
     private final Backend backend;
     private final DType dtype;
@@ -187,9 +192,10 @@ public final class ParallelLmu implements AutoCloseable {
      * AUTO the cheaper of BLOCKED and FFT by this cost model (C = B·memoryD channels, L the block length):
      * <ul>
      * <li>BLOCKED: {@code C·T·(2·L·d + 2·d²)} FLOPs (the Toeplitz GEMM, zeros included, and the carry GEMM) at
-     * the backend's GEMM rate (native 100 GFLOP/s, java 20 GFLOP/s, FLOAT64 reference 1 GFLOP/s);</li>
-     * <li>FFT: with N = 2T, {@code C·((d + 1)·2.5·N·log₂N + 3·d·N)} FLOPs (one real FFT per channel, one inverse
-     * per channel and memory dimension, the spectral products) at 1.5 GFLOP/s on the host.</li>
+     * the backend's GEMM rate (native 33 GFLOP/s, java 6.8 GFLOP/s, FLOAT64 reference 0.5 GFLOP/s);</li>
+     * <li>FFT: with N the power of two at or above 2T, {@code C·((d + 1)·2.5·N·log₂N + 3·d·N)} FLOPs (one real
+     * FFT per channel, one inverse per channel and memory dimension, the spectral products) at 1.4 GFLOP/s on
+     * the host.</li>
      * </ul>
      * On a device backend AUTO always takes BLOCKED (FFT would copy through host memory). The forward and
      * backward passes cost about the same in both modes, so the forward decides.
@@ -219,13 +225,13 @@ public final class ParallelLmu implements AutoCloseable {
     /** Seconds the cost model of {@link #chooseMode} gives FFT for one forward memory pass. */
     public double fftSeconds(int steps, int batch) {
         double channels = (double) batch * memoryD;
-        double n = 2.0 * steps;
+        double n = MemoryConvolution.fftLength(steps);
         double flops = channels * ((order + 1) * 2.5 * n * (Math.log(n) / Math.log(2)) + 3.0 * order * n);
         return flops / FFT_RATE;
     }
 
     private double gemmRate() {
-        if (dtype == DType.FLOAT64) {
+        if (dtype == DType.FLOAT64 || backend.name().equals("reference")) {
             return REFERENCE_GEMM_RATE;
         }
         return backend.name().equals("native") ? NATIVE_GEMM_RATE : JAVA_GEMM_RATE;

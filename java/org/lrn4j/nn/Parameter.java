@@ -10,8 +10,7 @@ public final class Parameter implements AutoCloseable {
     private final Tensor value;
     private final Tensor grad;
 
-    /** A parameter owning {@code value} and {@code grad} (same shape and device). */
-    public Parameter(String name, Tensor value, Tensor grad) {
+    Parameter(String name, Tensor value, Tensor grad) {
         this.name = Objects.requireNonNull(name);
         this.value = Objects.requireNonNull(value);
         this.grad = Objects.requireNonNull(grad);

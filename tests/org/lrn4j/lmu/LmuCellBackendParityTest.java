@@ -9,7 +9,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.lrn4j.TestData;
 import org.lrn4j.TestData.On;
-import org.lrn4j.backend.Activation;
+import org.lrn4j.backend.ActivationKind;
 import org.lrn4j.backend.Backend;
 import org.lrn4j.backend.ReferenceBackend;
 import org.lrn4j.nn.Parameter;
@@ -26,15 +26,15 @@ class LmuCellBackendParityTest {
     @MethodSource("backends")
     void forwardAndBackwardMatchTheReference(String name) {
         Backend backend = TestData.backendOrSkip(name);
-        for (Activation act : Activation.values()) {
+        for (ActivationKind act : ActivationKind.values()) {
             run(backend, act, 1, 17);
             run(backend, act, 3, 7);
         }
     }
 
-    private static double[][] pass(Backend backend, Activation act, int channels, int order, Tensor x, Tensor h0,
+    private static double[][] pass(Backend backend, ActivationKind act, int channels, int order, Tensor x, Tensor h0,
                                    Tensor m0, Tensor dy, Tensor dm) {
-        try (LmuCell cell = LmuCell.builder().backend(backend).inputSize(5).hiddenSize(33).memoryChannels(channels)
+        try (LmuCell cell = LmuCell.builder().backend(backend).inputSize(5).hiddenSize(33).memoryD(channels)
                 .order(order).theta(9).activation(act).seed(21).build();
              On on = new On(backend)) {
             // non-zero memory encoders, so that every recurrent path carries a gradient
@@ -60,7 +60,7 @@ class LmuCellBackendParityTest {
         }
     }
 
-    private static void run(Backend backend, Activation act, int channels, int order) {
+    private static void run(Backend backend, ActivationKind act, int channels, int order) {
         SplittableRandom rng = new SplittableRandom(17);
         int steps = 13;
         int batch = 3;

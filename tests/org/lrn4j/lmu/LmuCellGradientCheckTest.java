@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.lrn4j.TestData;
-import org.lrn4j.backend.Activation;
+import org.lrn4j.backend.ActivationKind;
 import org.lrn4j.backend.ReferenceBackend;
 import org.lrn4j.nn.Parameter;
 import org.lrn4j.tensor.DType;
@@ -27,11 +27,12 @@ class LmuCellGradientCheckTest {
     private static final double EPS = 1e-6;
 
     @ParameterizedTest(name = "{0}, channels {1}, order {2}, initial states {3}")
-    @CsvSource({"TANH, 1, 3, true", "TANH, 2, 3, true", "IDENTITY, 2, 5, true", "TANH, 3, 2, false"})
-    void backwardMatchesFiniteDifferences(Activation act, int channels, int order, boolean initialStates) {
+    @CsvSource({"TANH, 1, 3, true", "TANH, 2, 3, true", "IDENTITY, 2, 5, true", "SIGMOID, 3, 2, false",
+        "TANH, 3, 2, false"})
+    void backwardMatchesFiniteDifferences(ActivationKind act, int channels, int order, boolean initialStates) {
         SplittableRandom rng = new SplittableRandom(5);
         try (LmuCell cell = LmuCell.builder().backend(ReferenceBackend.INSTANCE).dtype(DType.FLOAT64).inputSize(D)
-                .hiddenSize(H).memoryChannels(channels).order(order).theta(3.5).activation(act).seed(3).build()) {
+                .hiddenSize(H).memoryD(channels).order(order).theta(3.5).activation(act).seed(3).build()) {
             int mem = cell.memorySize();
             for (Parameter p : cell.parameters()) {
                 for (long i = 0; i < p.value().numel(); i++) {

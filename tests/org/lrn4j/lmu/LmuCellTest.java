@@ -34,7 +34,7 @@ class LmuCellTest {
         LegendreSystem sys = LegendreSystem.zeroOrderHold(order, 20);
         SplittableRandom rng = new SplittableRandom(8);
         try (LmuCell cell = LmuCell.builder().backend(ReferenceBackend.INSTANCE).dtype(DType.FLOAT64).inputSize(in)
-                .hiddenSize(5).memoryChannels(channels).system(sys).build();
+                .hiddenSize(5).memoryD(channels).system(sys).build();
              Tensor x = TestData.random(rng, DType.FLOAT64, -1, 1, steps, batch, in)) {
             List<Parameter> ps = cell.parameters();
             ps.get(1).value().zero();
@@ -72,17 +72,19 @@ class LmuCellTest {
     void reusedResultsAndGradientsGiveTheSameValues() {
         SplittableRandom rng = new SplittableRandom(2);
         try (LmuCell cell = LmuCell.builder().backend(Backends.byName("java")).inputSize(3).hiddenSize(7)
-                .memoryChannels(2).order(5).theta(6).build();
+                .memoryD(2).order(5).theta(6).build();
              Tensor x = TestData.random(rng, DType.FLOAT32, -1, 1, 9, 4, 3);
              Tensor dy = TestData.random(rng, DType.FLOAT32, -1, 1, 9, 4, 7);
              Tensor x2 = TestData.random(rng, DType.FLOAT32, -1, 1, 9, 4, 3)) {
             double[] out;
             double[] dx;
-            try (LmuCell.Result r = cell.forward(x, null, null); LmuCell.Gradients g = cell.backward(r, dy, null, null)) {
+            try (LmuCell.Result r = cell.forward(x, null, null);
+                 LmuCell.Gradients g = cell.backward(r, dy, null, null)) {
                 out = r.output().toDoubleArray();
                 dx = g.input().toDoubleArray();
             }
-            try (LmuCell.Result r = cell.forward(x2, null, null); LmuCell.Gradients g = cell.backward(r, dy, null, null)) {
+            try (LmuCell.Result r = cell.forward(x2, null, null);
+                 LmuCell.Gradients g = cell.backward(r, dy, null, null)) {
                 cell.forward(x, null, null, r);
                 cell.backward(r, dy, null, null, g);
                 assertArrayEquals(out, r.output().toDoubleArray());
@@ -122,7 +124,7 @@ class LmuCellTest {
             message(() -> cell.backward(closed, x, null, null), "open result");
         }
         message(() -> LmuCell.builder().inputSize(0).hiddenSize(4).build(), "inputSize");
-        message(() -> LmuCell.builder().inputSize(1).hiddenSize(4).memoryChannels(0).build(), "memoryChannels");
+        message(() -> LmuCell.builder().inputSize(1).hiddenSize(4).memoryD(0).build(), "memoryD");
         message(() -> LmuCell.builder().inputSize(1).hiddenSize(4).theta(-1).build(), "theta");
         message(() -> LmuCell.builder().inputSize(1).hiddenSize(4).order(0).build(), "order");
     }
