@@ -78,7 +78,7 @@ public final class PixelSequenceClassifier implements AutoCloseable {
     public static PixelSequenceClassifier originalLmu(Backend backend, DType dtype, int order, double theta, int hidden,
                                                       int classes, double dropout, long seed) {
         return new PixelSequenceClassifier(backend, dtype, new LmuCellCore(LmuCell.builder().backend(backend).dtype(dtype)
-                .inputSize(1).hiddenSize(hidden).memoryChannels(1).order(order).theta(theta).seed(seed).build()),
+                .inputSize(1).hiddenSize(hidden).memoryD(1).order(order).theta(theta).seed(seed).build()),
                 classes, dropout, seed);
     }
 
