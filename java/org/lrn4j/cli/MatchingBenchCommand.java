@@ -43,13 +43,17 @@ final class MatchingBenchCommand implements Callable<Integer> {
     @Option(names = "--cost", description = "A saved cost file (AllocationCostIO) to solve as well; repeatable.")
     List<Path> costFiles = new ArrayList<>();
 
-    @Option(names = "--solvers", split = ",", defaultValue = "exact,auction,greedy",
+    @Option(names = "--solvers", split = ",", defaultValue = "exact,auction,auction-cold,greedy",
             description = "Solvers (default: ${DEFAULT-VALUE}).")
     List<String> solvers;
 
     @Option(names = "--exact-max", defaultValue = "5000",
             description = "Run the exact solver only up to this many words (default: ${DEFAULT-VALUE}).")
     int exactMax;
+
+    @Option(names = "--cold-max", defaultValue = "10000",
+            description = "Run auction-cold (the auction from zero prices) only up to this many words (default: ${DEFAULT-VALUE}).")
+    int coldMax;
 
     @Option(names = "--repeats", defaultValue = "1", description = "Timed runs per solver, median reported (default: ${DEFAULT-VALUE}).")
     int repeats;
@@ -74,7 +78,7 @@ final class MatchingBenchCommand implements Callable<Integer> {
         }
         warmUp(list);
         if (!json) {
-            System.out.printf("%-28s %7s %-8s %18s %10s %11s %10s %10s%n", "instance", "words", "solver", "cost", "vs",
+            System.out.printf("%-28s %7s %-12s %18s %10s %11s %10s %10s%n", "instance", "words", "solver", "cost", "vs",
                     "ratio", "ms", "ms/exact");
         }
         for (Path file : costFiles) {
@@ -112,7 +116,8 @@ final class MatchingBenchCommand implements Callable<Integer> {
     private void report(String instance, AllocationCost cost, List<AllocationSolver> list) {
         List<Run> runs = new ArrayList<>();
         for (AllocationSolver s : list) {
-            if (s instanceof ExactAllocationSolver && cost.words() > exactMax) {
+            if (s instanceof ExactAllocationSolver && cost.words() > exactMax
+                    || s.name().equals("auction-cold") && cost.words() > coldMax) {
                 continue;
             }
             runs.add(time(s, cost));
@@ -140,7 +145,7 @@ final class MatchingBenchCommand implements Callable<Integer> {
             if (json) {
                 System.out.println(new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(out));
             } else {
-                System.out.printf(Locale.ROOT, "%-28s %7d %-8s %18.4f %10s %11.6f %10.1f %10s%n", instance, cost.words(),
+                System.out.printf(Locale.ROOT, "%-28s %7d %-12s %18.4f %10s %11.6f %10.1f %10s%n", instance, cost.words(),
                         r.solver().name(), r.cost(), versus, r.cost() / reference, r.ms(),
                         exact == null ? "-" : String.format(Locale.ROOT, "%.4f", r.ms() / exact.ms()));
             }
