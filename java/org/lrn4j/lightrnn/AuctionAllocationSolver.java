@@ -108,7 +108,9 @@ public final class AuctionAllocationSolver implements AllocationSolver {
         private final int[] holder;
         private final int[] cellOf;
         private final double[] rowMin;
-        private final int[] rowMinCol;
+        /** Each row's columns in increasing order of price: byPrice[i·cols + k]; slot[cell] is a cell's k. */
+        private final int[] byPrice;
+        private final int[] slot;
         private final double[] floorRow;
         private final double[] floorCol;
         private final int refreshEvery;
@@ -158,7 +160,8 @@ public final class AuctionAllocationSolver implements AllocationSolver {
             holder = new int[m];
             cellOf = new int[m];
             rowMin = new double[rows];
-            rowMinCol = new int[rows];
+            byPrice = new int[m];
+            slot = new int[m];
             double coldStart = Math.max(spread / SCALING, epsFinal);
             if (relaxationStart) {
                 startFromRelaxations(epsFinal * Math.pow(SCALING, LINE_PHASES));
@@ -166,6 +169,7 @@ public final class AuctionAllocationSolver implements AllocationSolver {
             } else {
                 epsStart = coldStart;
             }
+            sortRows();
             floorRow = new double[rows];
             floorCol = new double[cols];
             refreshEvery = Math.max(64, m / 8);
@@ -196,16 +200,30 @@ public final class AuctionAllocationSolver implements AllocationSolver {
             double piLo = Arrays.stream(pi).min().getAsDouble();
             double sigmaLo = Arrays.stream(sigma).min().getAsDouble();
             for (int i = 0; i < rows; i++) {
-                int cell0 = i * cols;
-                int at = 0;
                 for (int j = 0; j < cols; j++) {
-                    price[cell0 + j] = (pi[i] - piLo) + (sigma[j] - sigmaLo);
-                    if (price[cell0 + j] < price[cell0 + at]) {
-                        at = j;
-                    }
+                    price[i * cols + j] = (pi[i] - piLo) + (sigma[j] - sigmaLo);
                 }
-                rowMin[i] = price[cell0 + at];
-                rowMinCol[i] = at;
+            }
+        }
+
+        /** Sorts each row's columns by price (insertion sort: the rows are short) and sets the row minima. */
+        private void sortRows() {
+            for (int i = 0; i < rows; i++) {
+                int cell0 = i * cols;
+                for (int k = 0; k < cols; k++) {
+                    int j = k;
+                    double pj = price[cell0 + j];
+                    int at = k;
+                    while (at > 0 && price[cell0 + byPrice[cell0 + at - 1]] > pj) {
+                        byPrice[cell0 + at] = byPrice[cell0 + at - 1];
+                        at--;
+                    }
+                    byPrice[cell0 + at] = j;
+                }
+                for (int k = 0; k < cols; k++) {
+                    slot[cell0 + byPrice[cell0 + k]] = k;
+                }
+                rowMin[i] = price[cell0 + byPrice[cell0]];
             }
         }
 
@@ -313,15 +331,26 @@ public final class AuctionAllocationSolver implements AllocationSolver {
             }
         }
 
+        /**
+         * Looks at row i's cells in increasing order of price and stops at the first whose price alone,
+         * with the word's row cost and smallest column cost, reaches the second-best value: no later cell
+         * can change the best two.
+         */
         private void scanRow(int w, int i) {
             double r = rc[w * rows + i];
+            double stop = r + minCol[w];
             int cBase = w * cols;
             int cell0 = i * cols;
             double b1 = best1;
             double b2 = best2;
             int bc = bestCell;
-            for (int j = 0; j < cols; j++) {
-                double value = r + cc[cBase + j] + price[cell0 + j];
+            for (int k = 0; k < cols; k++) {
+                int j = byPrice[cell0 + k];
+                double p = price[cell0 + j];
+                if (stop + p >= b2) {
+                    break;
+                }
+                double value = r + cc[cBase + j] + p;
                 if (value < b2) {
                     if (value < b1) {
                         b2 = b1;
@@ -363,19 +392,19 @@ public final class AuctionAllocationSolver implements AllocationSolver {
                 tree[k] = lower(tree[2 * k], tree[2 * k + 1]);
             }
             int i = cell / cols;
-            if (rowMinCol[i] == cell - i * cols) {
-                int cell0 = i * cols;
-                double lo = price[cell0];
-                int at = 0;
-                for (int j = 1; j < cols; j++) {
-                    if (price[cell0 + j] < lo) {
-                        lo = price[cell0 + j];
-                        at = j;
-                    }
-                }
-                rowMin[i] = lo;
-                rowMinCol[i] = at;
+            int cell0 = i * cols;
+            int j = cell - cell0;
+            double pj = price[cell];
+            int k = slot[cell];
+            while (k + 1 < cols && price[cell0 + byPrice[cell0 + k + 1]] < pj) {
+                int next = byPrice[cell0 + k + 1];
+                byPrice[cell0 + k] = next;
+                slot[cell0 + next] = k;
+                k++;
             }
+            byPrice[cell0 + k] = j;
+            slot[cell] = k;
+            rowMin[i] = price[cell0 + byPrice[cell0]];
         }
 
         private int lower(int a, int b) {
