@@ -31,9 +31,11 @@ import java.util.concurrent.CompletableFuture;
  * <p>Bids: with the cost l_r(w, i) + l_c(w, j), every cell of row i costs word w at least
  * l_r(w, i) + min_j l_c(w, j) + min_j p(i, j). The solver keeps each row's lowest price, scans the word's
  * row with the lowest such bound first (all its columns), then every other row whose bound is below the
- * second-best value found so far; rows that cannot hold the best or second-best cell are skipped. This is
- * exact (the same bid as a search over all cells), costing O(rows + scanned rows · cols) instead of
- * O(rows · cols). Dummies bid on the two lowest prices of the table, kept in a tournament tree
+ * second-best value found so far; rows that cannot hold the best or second-best cell are skipped. Within a
+ * row, the columns are kept in increasing order of price (one insertion step per price rise), and the scan
+ * stops at the first cell with l_r(w, i) + min_j l_c(w, j) + price ≥ the second-best value: rare words, whose
+ * column costs vary little, look at a few cells of each row. This is exact (the same bid as a search over
+ * all cells), costing O(rows + cells looked at) instead of O(rows · cols). Dummies bid on the two lowest prices of the table, kept in a tournament tree
  * (O(log cells) per price change).
  *
  * <p>Memory: O(cells) beside the cost arrays. The bidding is single-threaded (a bid depends on the prices
