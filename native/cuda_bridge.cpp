@@ -37,6 +37,8 @@ struct CudaApi {
   decltype(&lrn4j_cuda_sgd_step) sgd_step;
   decltype(&lrn4j_cuda_sum_squares) sum_squares;
   decltype(&lrn4j_cuda_dropout) dropout;
+  decltype(&lrn4j_cuda_activation_forward) activation_forward;
+  decltype(&lrn4j_cuda_activation_backward) activation_backward;
 };
 
 // The resolved table lives as long as the process (the library is never closed once open).
@@ -86,7 +88,9 @@ int lrn4j_cuda_bridge_open(const char* path) {
                   resolve(handle, "lrn4j_cuda_adam_step", api.adam_step) &&
                   resolve(handle, "lrn4j_cuda_sgd_step", api.sgd_step) &&
                   resolve(handle, "lrn4j_cuda_sum_squares", api.sum_squares) &&
-                  resolve(handle, "lrn4j_cuda_dropout", api.dropout);
+                  resolve(handle, "lrn4j_cuda_dropout", api.dropout) &&
+                  resolve(handle, "lrn4j_cuda_activation_forward", api.activation_forward) &&
+                  resolve(handle, "lrn4j_cuda_activation_backward", api.activation_backward);
   if (!ok) {
     dlclose(handle);
     return -1;
@@ -255,6 +259,16 @@ int lrn4j_cudab_dropout(int64_t n, const float* x, float* y, uint64_t seed, uint
                         float scale, void* stream) {
   const CudaApi* api = g_open.load(std::memory_order_acquire);
   return api ? api->dropout(n, x, y, seed, offset, threshold, scale, stream) : -1;
+}
+
+int lrn4j_cudab_activation_forward(int fn, int64_t n, const float* x, float* y, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->activation_forward(fn, n, x, y, stream) : -1;
+}
+
+int lrn4j_cudab_activation_backward(int fn, int64_t n, const float* y, const float* dy, float* dx, void* stream) {
+  const CudaApi* api = g_open.load(std::memory_order_acquire);
+  return api ? api->activation_backward(fn, n, y, dy, dx, stream) : -1;
 }
 
 int lrn4j_cudab_sgd_step(int64_t n, float* p, const float* g, float* u, float lr, float momentum, float weight_decay,

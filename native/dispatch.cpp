@@ -164,6 +164,22 @@ void lrn4j_dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t 
   }
 }
 
+void lrn4j_activation_forward(int fn, int64_t n, const float* x, float* y) {
+  if (use_avx2()) {
+    lrn4j::avx2::activation_forward(fn, n, x, y, threads());
+  } else {
+    lrn4j::ref::activation_forward(fn, n, x, y, threads());
+  }
+}
+
+void lrn4j_activation_backward(int fn, int64_t n, const float* y, const float* dy, float* dx) {
+  if (use_avx2()) {
+    lrn4j::avx2::activation_backward(fn, n, y, dy, dx, threads());
+  } else {
+    lrn4j::ref::activation_backward(fn, n, y, dy, dx, threads());
+  }
+}
+
 double lrn4j_sum_squares(int64_t n, const float* x) {
   return use_avx2() ? lrn4j::avx2::sum_squares(n, x, threads()) : lrn4j::ref::sum_squares(n, x, threads());
 }

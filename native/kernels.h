@@ -98,7 +98,9 @@ inline int threads_for(int64_t work, int64_t min_per_thread, int threads) {
                 float weight_decay, float grad_scale, int nesterov, int threads);                       \
   double sum_squares(int64_t n, const float* x, int threads);                                          \
   void dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold,  \
-               float scale, int threads);
+               float scale, int threads);                                                                \
+  void activation_forward(int fn, int64_t n, const float* x, float* y, int threads);                    \
+  void activation_backward(int fn, int64_t n, const float* y, const float* dy, float* dx, int threads);
 
 // Reference kernels: plain loops in the order the header's formulas are written, float data with
 // double accumulation where a reduction is long (layer norm statistics). Portable C++.

@@ -409,6 +409,23 @@ double lrn4j_sum_squares(int64_t n, const float* x);
 void lrn4j_dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold,
                    float scale);
 
+/* ---- elementwise activations ---------------------------------------------------------------------- */
+
+/* The function f of y = f(x), elementwise (e.g. the two nonlinearities of the Legendre Memory Unit). */
+#define LRN4J_FN_IDENTITY 0 /* y = x */
+#define LRN4J_FN_TANH 1     /* y = tanh(x) */
+#define LRN4J_FN_RELU 2     /* y = x < 0 ? 0 : x (NaN stays NaN) */
+#define LRN4J_FN_SIGMOID 3  /* y = 1 / (1 + exp(-x)) */
+
+/* y[i] = f(x[i]) for n floats. x == y (in place) is allowed; otherwise they must not overlap. The AVX2
+ * tanh and sigmoid are the scan kernels' approximations (avx2_math.h: absolute error below 2e-7). */
+void lrn4j_activation_forward(int fn, int64_t n, const float* x, float* y);
+
+/* The backward pass from the forward output y: dx[i] = dy[i] * f'(x[i]), written through y:
+ *   identity 1, tanh 1 - y^2, relu (y > 0 ? 1 : 0), sigmoid y(1 - y).
+ * dx == dy (in place) is allowed; otherwise dx overlaps neither y nor dy. */
+void lrn4j_activation_backward(int fn, int64_t n, const float* y, const float* dy, float* dx);
+
 /* ---- CUDA bridge --------------------------------------------------------------------------------- */
 
 /*
@@ -491,6 +508,8 @@ int lrn4j_cudab_sgd_step(int64_t n, float* p, const float* g, float* u, float lr
 int lrn4j_cudab_sum_squares(int64_t n, const float* x, double* out, void* stream);
 int lrn4j_cudab_dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold,
                         float scale, void* stream);
+int lrn4j_cudab_activation_forward(int fn, int64_t n, const float* x, float* y, void* stream);
+int lrn4j_cudab_activation_backward(int fn, int64_t n, const float* y, const float* dy, float* dx, void* stream);
 int lrn4j_cudab_softmax_xent(int64_t m, int64_t n, const float* logits, int64_t ld, const int32_t* targets,
                              float scale, float* loss, float* dlogits, int64_t ldd, void* stream);
 

@@ -104,6 +104,11 @@ int lrn4j_cuda_embedding_scatter_add(int64_t m, int64_t d, const int32_t* ids, c
 
 int lrn4j_cuda_dropout(int64_t n, const float* x, float* y, uint64_t seed, uint64_t offset, uint32_t threshold,
                        float scale, void* stream);
+/* lrn4j_activation_forward / lrn4j_activation_backward on the device (tanhf and expf: within a few
+ * float ulps of the CPU reference). */
+int lrn4j_cuda_activation_forward(int fn, int64_t n, const float* x, float* y, void* stream);
+int lrn4j_cuda_activation_backward(int fn, int64_t n, const float* y, const float* dy, float* dx, void* stream);
+
 int lrn4j_cuda_adam_step(int64_t n, float* p, const float* g, float* m, float* v, float lr, float beta1,
                          float beta2, float eps, float weight_decay, float grad_scale, float bias_correction1,
                          float bias_correction2, void* stream);

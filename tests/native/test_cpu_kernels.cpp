@@ -607,6 +607,68 @@ uint32_t documented_dropout_bits(uint64_t seed, uint64_t j) {
                            (static_cast<uint32_t>(j >> 32) * 0x9E3779B1u + static_cast<uint32_t>(seed >> 32)));
 }
 
+// Elementwise activations: both ISAs against double precision (tanh and sigmoid within 2e-7 absolute,
+// identity and relu exact), AVX2 backward equal to the reference bit for bit, in place equal to out of
+// place, NaN kept by relu.
+void check_activation(Checker& ck) {
+  for (int64_t n : {1, 7, 8, 9, 33, 1000, 16385, 40009}) {
+    const auto x = harness::random_vec(static_cast<size_t>(n), rng, -6.0f, 6.0f);
+    const auto dy = harness::random_vec(static_cast<size_t>(n), rng);
+    for (int fn : {LRN4J_FN_IDENTITY, LRN4J_FN_TANH, LRN4J_FN_RELU, LRN4J_FN_SIGMOID}) {
+      std::vector<float> dx[2];
+      for (int isa : {LRN4J_ISA_SCALAR, LRN4J_ISA_AVX2}) {
+        lrn4j_set_isa(isa);
+        std::vector<float> y(static_cast<size_t>(n), NAN);
+        lrn4j_activation_forward(fn, n, x.data(), y.data());
+        double worst = 0;
+        for (int64_t i = 0; i < n; ++i) {
+          const double v = x[i];
+          const double want = fn == LRN4J_FN_TANH      ? std::tanh(v)
+                              : fn == LRN4J_FN_RELU    ? (v < 0 ? 0.0 : v)
+                              : fn == LRN4J_FN_SIGMOID ? 1.0 / (1.0 + std::exp(-v))
+                                                       : v;
+          worst = std::max(worst, std::fabs(y[i] - want));
+        }
+        const bool exact = fn == LRN4J_FN_IDENTITY || fn == LRN4J_FN_RELU;
+        expect(ck, exact ? worst == 0 : worst <= 2e-7,
+               fmt("activation %d isa %d n=%lld: forward error %g", fn, isa, (long long)n, worst));
+        auto inplace = x;
+        lrn4j_activation_forward(fn, n, inplace.data(), inplace.data());
+        expect(ck, std::memcmp(inplace.data(), y.data(), y.size() * sizeof(float)) == 0,
+               fmt("activation %d isa %d n=%lld: in place differs", fn, isa, (long long)n));
+        auto& d = dx[isa == LRN4J_ISA_AVX2];
+        d.assign(static_cast<size_t>(n), NAN);
+        lrn4j_activation_backward(fn, n, y.data(), dy.data(), d.data());
+        for (int64_t i = 0; i < n; ++i) {
+          const float v = y[i];
+          const float want = fn == LRN4J_FN_TANH      ? dy[i] * (1.0f - v * v)
+                             : fn == LRN4J_FN_RELU    ? (v > 0.0f ? dy[i] : 0.0f)
+                             : fn == LRN4J_FN_SIGMOID ? dy[i] * (v * (1.0f - v))
+                                                      : dy[i];
+          if (d[i] != want) {
+            expect(ck, false, fmt("activation %d isa %d n=%lld: backward element %lld is %g, expected %g", fn, isa,
+                                  (long long)n, (long long)i, d[i], want));
+            break;
+          }
+        }
+        auto g = dy;
+        lrn4j_activation_backward(fn, n, y.data(), g.data(), g.data());
+        expect(ck, std::memcmp(g.data(), d.data(), d.size() * sizeof(float)) == 0,
+               fmt("activation %d isa %d n=%lld: backward in place differs", fn, isa, (long long)n));
+      }
+    }
+  }
+  for (int isa : {LRN4J_ISA_SCALAR, LRN4J_ISA_AVX2}) {
+    lrn4j_set_isa(isa);
+    std::vector<float> x(9, -1.0f), y(9, 0.0f);
+    x[3] = NAN;
+    x[8] = NAN;
+    lrn4j_activation_forward(LRN4J_FN_RELU, 9, x.data(), y.data());
+    expect(ck, std::isnan(y[3]) && std::isnan(y[8]) && y[0] == 0.0f,
+           fmt("activation relu isa %d: NaN must stay NaN, negatives become 0", isa));
+  }
+}
+
 void check_dropout(Checker& ck) {
   for (int64_t n : {1, 7, 8, 9, 1000, 16385, 100003}) {
     const auto x = harness::random_vec(n, rng);
@@ -1292,6 +1354,7 @@ int main() {
   check_embedding(ck);
   check_optimizers(ck);
   check_dropout(ck);
+  check_activation(ck);
   check_determinism(ck);
   if (have_avx512) {
     simd_isa = LRN4J_ISA_AVX512;

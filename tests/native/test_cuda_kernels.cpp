@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -493,6 +494,42 @@ void check_optimizers(Checker& ck, bool quick = false) {
 
 // Dropout against the CPU kernel bit for bit (same mask bits, an unfused multiply), also at a counter
 // offset whose indices straddle 2^32.
+// Activations against the CPU reference: the backward passes bit for bit (unfused multiplies), the forward
+// tanh and sigmoid within 4 float ulps near 1 (tanhf/expf against the C library), identity and relu exactly.
+void check_activation(Checker& ck) {
+  std::mt19937 rng(23);
+  for (int64_t n : {1, 9, 1000, 100003}) {
+    const auto x = random_vec(static_cast<size_t>(n), rng, -6.0f, 6.0f);
+    const auto dy = random_vec(static_cast<size_t>(n), rng);
+    for (int fn : {LRN4J_FN_IDENTITY, LRN4J_FN_TANH, LRN4J_FN_RELU, LRN4J_FN_SIGMOID}) {
+      std::vector<float> want(x.size()), dwant(x.size());
+      lrn4j_activation_forward(fn, n, x.data(), want.data());
+      lrn4j_activation_backward(fn, n, want.data(), dy.data(), dwant.data());
+      DeviceBuffer<float> dxin(x), dyv(std::vector<float>(x.size(), NAN)), dg(dy), ddx(std::vector<float>(x.size(), NAN));
+      DeviceBuffer<float> yref(want);
+      CUDA_OK(lrn4j_cuda_activation_forward(fn, n, dxin.get(), dyv.get(), nullptr));
+      CUDA_OK(lrn4j_cuda_activation_backward(fn, n, yref.get(), dg.get(), ddx.get(), nullptr));
+      CUDA_OK(cudaStreamSynchronize(nullptr));
+      const auto got = dyv.download();
+      const auto dgot = ddx.download();
+      const double tol = (fn == LRN4J_FN_TANH || fn == LRN4J_FN_SIGMOID) ? 5e-7 : 0.0;
+      for (size_t i = 0; i < got.size(); ++i) {
+        if (!(std::abs(static_cast<double>(got[i]) - want[i]) <= tol)) {
+          ++ck.failures;
+          std::fprintf(stderr, "MISMATCH activation %d n=%lld forward element %zu: %g vs %g\n", fn,
+                       static_cast<long long>(n), i, got[i], want[i]);
+          break;
+        }
+      }
+      if (std::memcmp(dgot.data(), dwant.data(), dgot.size() * sizeof(float)) != 0) {
+        ++ck.failures;
+        std::fprintf(stderr, "MISMATCH activation %d n=%lld backward differs from the CPU reference\n", fn,
+                     static_cast<long long>(n));
+      }
+    }
+  }
+}
+
 void check_dropout(Checker& ck) {
   std::mt19937 rng(19);
   for (int64_t n : {1, 9, 1000, 100003}) {
@@ -784,6 +821,7 @@ int main(int argc, char** argv) {
     check_softmax_xent(p.ck, true);
     check_optimizers(p.ck, true);
     check_dropout(p.ck);
+    check_activation(p.ck);
     check_olrn(p.ck, true);
     return p.ck.exit_code("test_cuda_kernels --quick");
   }
@@ -879,6 +917,7 @@ int main(int argc, char** argv) {
   check_embedding(p.ck);
   check_optimizers(p.ck);
   check_dropout(p.ck);
+  check_activation(p.ck);
   check_cell_steps(p.ck);
   check_sru(p.ck);
   check_olrn(p.ck);

@@ -206,6 +206,45 @@ public abstract class Backend {
         return h ^ h >>> 16;
     }
 
+    // ---- elementwise activations -------------------------------------------------------------------
+
+    /**
+     * {@code y[i] = f(x[i])} for n contiguous elements (see lrn4j_activation_forward). y may be x at the same
+     * offset (in place); otherwise the two ranges must not overlap.
+     */
+    public final void activationForward(ActivationKind kind, int n, Tensor x, long xOffset, Tensor y, long yOffset) {
+        Objects.requireNonNull(kind, "kind");
+        nonNegative("n", n);
+        DType dt = floating("x", x);
+        matrix("x", x, dt, xOffset, 1, n, Math.max(1, n));
+        matrix("y", y, dt, yOffset, 1, n, Math.max(1, n));
+        if (!(y.storage() == x.storage() && yOffset == xOffset)) {
+            disjoint("y", y, yOffset, 1, n, Math.max(1, n), "x", x, xOffset, 1, n, Math.max(1, n));
+        }
+        activationForwardImpl(kind, n, x, xOffset, y, yOffset);
+    }
+
+    /**
+     * The backward pass of {@link #activationForward} from its output y: {@code dx[i] = dy[i]·f'(x[i])}, with
+     * f' written through y (identity 1, tanh 1 − y², relu y &gt; 0, sigmoid y(1 − y); see
+     * lrn4j_activation_backward). dx may be dy at the same offset (in place); otherwise dx overlaps neither.
+     */
+    public final void activationBackward(ActivationKind kind, int n, Tensor y, long yOffset, Tensor dy, long dyOffset,
+                                         Tensor dx, long dxOffset) {
+        Objects.requireNonNull(kind, "kind");
+        nonNegative("n", n);
+        DType dt = floating("y", y);
+        long ld = Math.max(1, n);
+        matrix("y", y, dt, yOffset, 1, n, ld);
+        matrix("dy", dy, dt, dyOffset, 1, n, ld);
+        matrix("dx", dx, dt, dxOffset, 1, n, ld);
+        disjoint("dx", dx, dxOffset, 1, n, ld, "y", y, yOffset, 1, n, ld);
+        if (!(dx.storage() == dy.storage() && dxOffset == dyOffset)) {
+            disjoint("dx", dx, dxOffset, 1, n, ld, "dy", dy, dyOffset, 1, n, ld);
+        }
+        activationBackwardImpl(kind, n, y, yOffset, dy, dyOffset, dx, dxOffset);
+    }
+
     // ---- embedding ---------------------------------------------------------------------------------
 
     /**
@@ -1200,6 +1239,12 @@ public abstract class Backend {
 
     /** threshold = {@link #dropoutThreshold}(p); float backends multiply by (float) (1 / (1 − p)). */
     protected abstract void dropoutImpl(Tensor x, Tensor y, double p, int threshold, long seed);
+
+    protected abstract void activationForwardImpl(ActivationKind kind, int n, Tensor x, long xOffset, Tensor y,
+                                                  long yOffset);
+
+    protected abstract void activationBackwardImpl(ActivationKind kind, int n, Tensor y, long yOffset, Tensor dy,
+                                                   long dyOffset, Tensor dx, long dxOffset);
 
     protected abstract void embeddingGatherImpl(int m, int d, Tensor ids, Tensor table, int rows, int ldt,
                                                 Tensor out, long outOffset, int ldo);

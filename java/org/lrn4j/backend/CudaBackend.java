@@ -192,6 +192,19 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    protected void activationForwardImpl(ActivationKind kind, int n, Tensor x, long xOffset, Tensor y, long yOffset) {
+        check(NativeKernels.cudaActivationForward(kind.code(), n, addr(x, xOffset), addr(y, yOffset), streamAddress),
+                "activation_forward");
+    }
+
+    @Override
+    protected void activationBackwardImpl(ActivationKind kind, int n, Tensor y, long yOffset, Tensor dy,
+                                          long dyOffset, Tensor dx, long dxOffset) {
+        check(NativeKernels.cudaActivationBackward(kind.code(), n, addr(y, yOffset), addr(dy, dyOffset),
+                addr(dx, dxOffset), streamAddress), "activation_backward");
+    }
+
+    @Override
     protected void dropoutImpl(Tensor x, Tensor y, double p, int threshold, long seed) {
         check(NativeKernels.cudaDropout(x.numel(), addr(x, 0), addr(y, 0), seed, 0, threshold, (float) (1 / (1 - p)),
                 streamAddress), "dropout");

@@ -198,6 +198,58 @@ public final class JavaBackend extends Backend {
     }
 
     @Override
+    protected void activationForwardImpl(ActivationKind kind, int n, Tensor x, long xOffset, Tensor y, long yOffset) {
+        if (reference(x)) {
+            REFERENCE.activationForwardImpl(kind, n, x, xOffset, y, yOffset);
+            return;
+        }
+        FloatBuffer xb = floats(x);
+        FloatBuffer yb = floats(y);
+        int xo = (int) xOffset;
+        int yo = (int) yOffset;
+        pool().run((n + STEP_CHUNK - 1) / STEP_CHUNK, task -> {
+            int hi = Math.min(n, (task + 1) * STEP_CHUNK);
+            for (int i = task * STEP_CHUNK; i < hi; i++) {
+                float v = xb.get(xo + i);
+                yb.put(yo + i, switch (kind) {
+                    case IDENTITY -> v;
+                    case TANH -> FloatActivations.tanh(v);
+                    case RELU -> v < 0f ? 0f : v;
+                    case SIGMOID -> FloatActivations.sigmoid(v);
+                });
+            }
+        });
+    }
+
+    @Override
+    protected void activationBackwardImpl(ActivationKind kind, int n, Tensor y, long yOffset, Tensor dy,
+                                          long dyOffset, Tensor dx, long dxOffset) {
+        if (reference(y)) {
+            REFERENCE.activationBackwardImpl(kind, n, y, yOffset, dy, dyOffset, dx, dxOffset);
+            return;
+        }
+        FloatBuffer yb = floats(y);
+        FloatBuffer gb = floats(dy);
+        FloatBuffer db = floats(dx);
+        int yo = (int) yOffset;
+        int go = (int) dyOffset;
+        int dO = (int) dxOffset;
+        pool().run((n + STEP_CHUNK - 1) / STEP_CHUNK, task -> {
+            int hi = Math.min(n, (task + 1) * STEP_CHUNK);
+            for (int i = task * STEP_CHUNK; i < hi; i++) {
+                float v = yb.get(yo + i);
+                float g = gb.get(go + i);
+                db.put(dO + i, switch (kind) {
+                    case IDENTITY -> g;
+                    case TANH -> g * (1f - v * v);
+                    case RELU -> v > 0f ? g : 0f;
+                    case SIGMOID -> g * (v * (1f - v));
+                });
+            }
+        });
+    }
+
+    @Override
     protected void dropoutImpl(Tensor x, Tensor y, double p, int threshold, long seed) {
         if (reference(x)) {
             REFERENCE.dropoutImpl(x, y, p, threshold, seed);

@@ -252,6 +252,25 @@ public final class NativeBackend extends Backend {
     }
 
     @Override
+    protected void activationForwardImpl(ActivationKind kind, int n, Tensor x, long xOffset, Tensor y, long yOffset) {
+        if (reference(x)) {
+            REFERENCE.activationForwardImpl(kind, n, x, xOffset, y, yOffset);
+            return;
+        }
+        NativeKernels.activationForward(kind.code(), n, addr(x, xOffset), addr(y, yOffset));
+    }
+
+    @Override
+    protected void activationBackwardImpl(ActivationKind kind, int n, Tensor y, long yOffset, Tensor dy,
+                                          long dyOffset, Tensor dx, long dxOffset) {
+        if (reference(y)) {
+            REFERENCE.activationBackwardImpl(kind, n, y, yOffset, dy, dyOffset, dx, dxOffset);
+            return;
+        }
+        NativeKernels.activationBackward(kind.code(), n, addr(y, yOffset), addr(dy, dyOffset), addr(dx, dxOffset));
+    }
+
+    @Override
     protected void dropoutImpl(Tensor x, Tensor y, double p, int threshold, long seed) {
         if (reference(x)) {
             REFERENCE.dropoutImpl(x, y, p, threshold, seed);

@@ -149,6 +149,39 @@ public final class ReferenceBackend extends Backend {
     }
 
     @Override
+    protected void activationForwardImpl(ActivationKind kind, int n, Tensor x, long xOffset, Tensor y, long yOffset) {
+        double[] v = new double[n];
+        x.read(xOffset, v, 0, n);
+        for (int i = 0; i < n; i++) {
+            v[i] = switch (kind) {
+                case IDENTITY -> v[i];
+                case TANH -> Math.tanh(v[i]);
+                case RELU -> v[i] < 0 ? 0 : v[i];
+                case SIGMOID -> 1 / (1 + Math.exp(-v[i]));
+            };
+        }
+        y.write(yOffset, v, 0, n);
+    }
+
+    @Override
+    protected void activationBackwardImpl(ActivationKind kind, int n, Tensor y, long yOffset, Tensor dy,
+                                          long dyOffset, Tensor dx, long dxOffset) {
+        double[] yv = new double[n];
+        double[] g = new double[n];
+        y.read(yOffset, yv, 0, n);
+        dy.read(dyOffset, g, 0, n);
+        for (int i = 0; i < n; i++) {
+            g[i] = switch (kind) {
+                case IDENTITY -> g[i];
+                case TANH -> g[i] * (1 - yv[i] * yv[i]);
+                case RELU -> yv[i] > 0 ? g[i] : 0;
+                case SIGMOID -> g[i] * (yv[i] * (1 - yv[i]));
+            };
+        }
+        dx.write(dxOffset, g, 0, n);
+    }
+
+    @Override
     protected void dropoutImpl(Tensor x, Tensor y, double p, int threshold, long seed) {
         double[] v = x.toDoubleArray();
         double scale = 1 / (1 - p);

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code lrn4j eval}: perplexity of a trained language model on its corpus's validation or test part. */
-@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a trained language model.")
+@Command(name = "eval", mixinStandardHelpOptions = true, description = "Evaluate a trained model.")
 final class EvalCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "A run directory (its best checkpoint) or a checkpoint.")
     Path checkpoint;
@@ -41,6 +41,9 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Backend backend = backendName == null ? Backends.get() : Backends.byName(backendName.toLowerCase(Locale.ROOT));
+        if (LmuTaskEval.holds(checkpoint)) {
+            return LmuTaskEval.call(checkpoint, split, json, backend);
+        }
         try (ModelCheckpoint mc = ModelCheckpoint.load(checkpoint, backend)) {
             String source = corpus != null ? corpus : mc.corpus;
             if (mc.classifier != null) {

@@ -1,6 +1,7 @@
 package org.lrn4j.cli;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,7 +27,8 @@ import org.lrn4j.lightrnn.RandomAllocationCosts;
  * {@code lrn4j bench matching}: the LightRNN word-allocation solvers on random and saved costs. For every
  * instance it runs each solver, checks that the result is an allocation, and reports its total cost, the
  * ratio to the optimum (where the exact solver ran; else to the best cost any solver found), its time and
- * the ratio of its time to the exact solver's. Where the exact solver ran, its optimality certificate is
+ * the ratio of its time to the exact solver's, and the process CPU time of the run (all threads; steadier than
+ * wall time on a shared machine). Where the exact solver ran, its optimality certificate is
  * checked too (docs/MATCHING.md).
  */
 @Command(name = "matching", mixinStandardHelpOptions = true,
@@ -43,13 +45,17 @@ final class MatchingBenchCommand implements Callable<Integer> {
     @Option(names = "--cost", description = "A saved cost file (AllocationCostIO) to solve as well; repeatable.")
     List<Path> costFiles = new ArrayList<>();
 
-    @Option(names = "--solvers", split = ",", defaultValue = "exact,auction,greedy",
+    @Option(names = "--solvers", split = ",", defaultValue = "exact,auction,auction-cold,greedy",
             description = "Solvers (default: ${DEFAULT-VALUE}).")
     List<String> solvers;
 
     @Option(names = "--exact-max", defaultValue = "5000",
             description = "Run the exact solver only up to this many words (default: ${DEFAULT-VALUE}).")
     int exactMax;
+
+    @Option(names = "--cold-max", defaultValue = "10000",
+            description = "Run auction-cold (the auction from zero prices) only up to this many words (default: ${DEFAULT-VALUE}).")
+    int coldMax;
 
     @Option(names = "--repeats", defaultValue = "1", description = "Timed runs per solver, median reported (default: ${DEFAULT-VALUE}).")
     int repeats;
@@ -74,8 +80,8 @@ final class MatchingBenchCommand implements Callable<Integer> {
         }
         warmUp(list);
         if (!json) {
-            System.out.printf("%-28s %7s %-8s %18s %10s %11s %10s %10s%n", "instance", "words", "solver", "cost", "vs",
-                    "ratio", "ms", "ms/exact");
+            System.out.printf("%-28s %7s %-12s %18s %10s %11s %10s %10s %10s%n", "instance", "words", "solver", "cost", "vs",
+                    "ratio", "ms", "ms/exact", "cpu ms");
         }
         for (Path file : costFiles) {
             report(file.getFileName().toString(), AllocationCostIO.read(file), list);
@@ -106,13 +112,14 @@ final class MatchingBenchCommand implements Callable<Integer> {
         }
     }
 
-    private record Run(AllocationSolver solver, double cost, double ms, Double lowerBound) {
+    private record Run(AllocationSolver solver, double cost, double ms, double cpuMs, Double lowerBound) {
     }
 
     private void report(String instance, AllocationCost cost, List<AllocationSolver> list) {
         List<Run> runs = new ArrayList<>();
         for (AllocationSolver s : list) {
-            if (s instanceof ExactAllocationSolver && cost.words() > exactMax) {
+            if (s instanceof ExactAllocationSolver && cost.words() > exactMax
+                    || s.name().equals("auction-cold") && cost.words() > coldMax) {
                 continue;
             }
             runs.add(time(s, cost));
@@ -132,6 +139,7 @@ final class MatchingBenchCommand implements Callable<Integer> {
             out.put("versus", versus);
             out.put("ratio", r.cost() / reference);
             out.put("ms", r.ms());
+            out.put("cpu_ms", r.cpuMs());
             out.put("time_ratio_to_exact", exact == null ? null : r.ms() / exact.ms());
             if (r.lowerBound() != null) {
                 out.put("dual_bound", r.lowerBound());
@@ -140,24 +148,30 @@ final class MatchingBenchCommand implements Callable<Integer> {
             if (json) {
                 System.out.println(new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(out));
             } else {
-                System.out.printf(Locale.ROOT, "%-28s %7d %-8s %18.4f %10s %11.6f %10.1f %10s%n", instance, cost.words(),
+                System.out.printf(Locale.ROOT, "%-28s %7d %-12s %18.4f %10s %11.6f %10.1f %10s %10.1f%n", instance, cost.words(),
                         r.solver().name(), r.cost(), versus, r.cost() / reference, r.ms(),
-                        exact == null ? "-" : String.format(Locale.ROOT, "%.4f", r.ms() / exact.ms()));
+                        exact == null ? "-" : String.format(Locale.ROOT, "%.4f", r.ms() / exact.ms()), r.cpuMs());
             }
             System.out.flush();
         }
     }
 
+    /** The JVM's CPU time (all its threads), which, unlike wall time, other jobs on the machine hardly change. */
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+
     /**
-     * Median wall time of {@code repeats} runs, each one call (a large instance takes seconds, far above the
+     * Median wall time and median process CPU time of {@code repeats} runs, each one call (a large instance takes seconds, far above the
      * clock's resolution). The exact solver's certificate (which
      * {@code solve} computes anyway) is checked outside the timed region.
      */
     private Run time(AllocationSolver s, AllocationCost cost) {
         double[] ms = new double[repeats];
+        double[] cpu = new double[repeats];
         int[] cells = null;
         ExactAllocationSolver.Solution solution = null;
         for (int k = 0; k < repeats; k++) {
+            long c0 = PROCESS.getProcessCpuTime();
             long t0 = System.nanoTime();
             if (s instanceof ExactAllocationSolver exact) {
                 solution = exact.solveWithDual(cost);
@@ -166,6 +180,7 @@ final class MatchingBenchCommand implements Callable<Integer> {
                 cells = s.solve(cost);
             }
             ms[k] = (System.nanoTime() - t0) / 1e6;
+            cpu[k] = (PROCESS.getProcessCpuTime() - c0) / 1e6;
         }
         double total = cost.total(cells);
         Double bound = null;
@@ -173,8 +188,12 @@ final class MatchingBenchCommand implements Callable<Integer> {
             solution.dual().verify(cost, cells, 1e-9);
             bound = solution.dual().value();
         }
-        Arrays.sort(ms);
-        double median = repeats % 2 == 1 ? ms[repeats / 2] : (ms[repeats / 2 - 1] + ms[repeats / 2]) / 2;
-        return new Run(s, total, median, bound);
+        return new Run(s, total, median(ms), median(cpu), bound);
+    }
+
+    private static double median(double[] a) {
+        Arrays.sort(a);
+        int n = a.length;
+        return n % 2 == 1 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
     }
 }

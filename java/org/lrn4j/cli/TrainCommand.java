@@ -17,6 +17,7 @@ import org.lrn4j.train.ModelSpec;
 import org.lrn4j.train.TrainConfig;
 import org.lrn4j.train.checkpoint.CheckpointStore;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,8 +27,17 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a recurrent language model or classifier (resumes from the checkpoint directory when it holds one).")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--task", defaultValue = "lm", description = "lm (language model) or classify (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--task", defaultValue = "lm", description = "lm (language model), classify, fashion-mnist (permuted "
+            + "sequential) or mackey-glass (predict 15 steps ahead) (default: ${DEFAULT-VALUE}).")
     String task;
+
+    @Option(names = "--model", description = "lm: softmax (an output over the whole vocabulary, the default) or lightrnn "
+            + "(words in a table, read and predicted by row and column); fashion-mnist: lmu (parallel LMU) or "
+            + "lmu-original; mackey-glass: lmu or lstm (an LSTM with the LMU's parameter count) (default: lmu).")
+    String model;
+
+    @Mixin
+    LmuTaskOptions lmuTask;
 
     @Option(names = "--corpus", defaultValue = "generated",
             description = "lm: generated[:SEED] (made here, nothing downloaded), brown (words seen >= 4 times), brown-full (every training word), or text:PATH; "
@@ -111,9 +121,6 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "java, native or cuda (default: the best that loads).")
     String backendName;
 
-    @Option(names = "--model", defaultValue = "softmax",
-            description = "lm: softmax (an output over the whole vocabulary) or lightrnn (words in a table, read and predicted by row and column) (default: ${DEFAULT-VALUE}).")
-    String model;
 
     @Option(names = "--table", defaultValue = "0", description = "lightrnn: side of the square word table (default: ceil(sqrt(V))).")
     int table;
@@ -150,14 +157,17 @@ final class TrainCommand implements Callable<Integer> {
         if (task.equalsIgnoreCase("classify")) {
             return classify(backend);
         }
+        if (task.equalsIgnoreCase("fashion-mnist") || task.equalsIgnoreCase("mackey-glass")) {
+            return new LmuTaskRun(this, lmuTask).call(backend);
+        }
         if (!task.equalsIgnoreCase("lm")) {
-            throw new IllegalArgumentException("--task must be lm or classify, got '" + task + "'");
+            throw new IllegalArgumentException("--task must be lm, classify, fashion-mnist or mackey-glass, got '" + task + "'");
         }
         LanguageModelCorpus data = Corpora.languageModel(corpus);
-        if (model.equalsIgnoreCase("lightrnn")) {
+        if ("lightrnn".equalsIgnoreCase(model)) {
             return LightRnnTrain.run(this, backend, data);
         }
-        if (!model.equalsIgnoreCase("softmax")) {
+        if (model != null && !model.equalsIgnoreCase("softmax")) {
             throw new IllegalArgumentException("--model must be softmax or lightrnn, got '" + model + "'");
         }
         ModelSpec spec = new ModelSpec("lm", cell, data.vocabulary().size(), embedding, hidden, layers, false, layerNorm,

@@ -84,6 +84,14 @@ public final class NativeKernels {
                                       @Cast("uint64_t") long seed, @Cast("uint64_t") long offset,
                                       @Cast("uint32_t") int threshold, float scale);
 
+    @Name("lrn4j_activation_forward")
+    public static native void activationForward(int fn, @Cast("int64_t") long n, @Cast("const float*") long x,
+                                                @Cast("float*") long y);
+
+    @Name("lrn4j_activation_backward")
+    public static native void activationBackward(int fn, @Cast("int64_t") long n, @Cast("const float*") long y,
+                                                 @Cast("const float*") long dy, @Cast("float*") long dx);
+
     @Name("lrn4j_sum_squares")
     public static native double sumSquares(@Cast("int64_t") long n, @Cast("const float*") long x);
 
@@ -284,6 +292,15 @@ public final class NativeKernels {
                                          @Cast("float*") long y, @Cast("uint64_t") long seed,
                                          @Cast("uint64_t") long offset, @Cast("uint32_t") int threshold, float scale,
                                          @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_activation_forward")
+    public static native int cudaActivationForward(int fn, @Cast("int64_t") long n, @Cast("const float*") long x,
+                                                   @Cast("float*") long y, @Cast("void*") long stream);
+
+    @Name("lrn4j_cudab_activation_backward")
+    public static native int cudaActivationBackward(int fn, @Cast("int64_t") long n, @Cast("const float*") long y,
+                                                    @Cast("const float*") long dy, @Cast("float*") long dx,
+                                                    @Cast("void*") long stream);
 
     @Name("lrn4j_cudab_sum_squares")
     public static native int cudaSumSquares(@Cast("int64_t") long n, @Cast("const float*") long x,

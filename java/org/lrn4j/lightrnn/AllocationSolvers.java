@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /** The allocation solvers by the names the command line knows them by. */
 public final class AllocationSolvers {
-    /** The known names: "exact", "auction", "greedy". */
-    public static final List<String> NAMES = List.of("exact", "auction", "greedy");
+    /** The known names: "exact", "auction", "auction-cold", "greedy". */
+    public static final List<String> NAMES = List.of("exact", "auction", "auction-cold", "greedy");
 
     private AllocationSolvers() {
     }
@@ -18,6 +18,7 @@ public final class AllocationSolvers {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "exact" -> new ExactAllocationSolver();
             case "auction" -> new AuctionAllocationSolver();
+            case "auction-cold" -> new AuctionAllocationSolver(0.002, false);
             case "greedy" -> new GreedyAllocationSolver();
             default -> throw new IllegalArgumentException("unknown allocation solver '" + name + "' (known: " + NAMES + ")");
         };

@@ -15,7 +15,7 @@ import org.lrn4j.tensor.Tensor;
  * same-shaped batches stops allocating (and zero-filling) memory after its first step. Tensors taken
  * from it are NOT zero-filled: every user overwrites them completely. Thread-safe.
  */
-final class Workspace implements AutoCloseable {
+public final class Workspace implements AutoCloseable {
     /** Idle bytes kept at most; storage returned beyond that is freed. */
     private static final long MAX_IDLE_BYTES = 1L << 30;
 
@@ -24,12 +24,12 @@ final class Workspace implements AutoCloseable {
     private long idleBytes;
     private boolean closed;
 
-    Workspace(Backend backend) {
+    public Workspace(Backend backend) {
         this.backend = backend;
     }
 
     /** A tensor of this shape whose contents are unspecified: reused storage of the same size, or new. */
-    synchronized Tensor take(DType dtype, long... shape) {
+    public synchronized Tensor take(DType dtype, long... shape) {
         long n = dtype.bytes();
         for (long d : shape) {
             n = Math.multiplyExact(n, d);
@@ -44,7 +44,7 @@ final class Workspace implements AutoCloseable {
     }
 
     /** Takes back a tensor this workspace handed out; the tensor is closed for its holder. Null is ignored. */
-    synchronized void give(Tensor t) {
+    public synchronized void give(Tensor t) {
         if (t == null || t.isClosed()) {
             return;
         }

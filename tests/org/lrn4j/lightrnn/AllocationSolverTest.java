@@ -110,18 +110,97 @@ class AllocationSolverTest {
     @Test
     void auctionIsWithinItsToleranceOfTheOptimum() {
         ExactAllocationSolver exact = new ExactAllocationSolver();
-        AuctionAllocationSolver auction = new AuctionAllocationSolver();
         AllocationCost[] costs = {RandomAllocationCosts.uniform(300, 11), RandomAllocationCosts.zipfian(300, 12),
             RandomAllocationCosts.uniform(257, 13), RandomAllocationCosts.zipfian(400, 14), random(90, 7, 15, 15),
-            random(100, 10, 10, 17)};
+            random(100, 10, 10, 17), RandomAllocationCosts.zipfian(37, 18)};
         for (AllocationCost cost : costs) {
             double opt = cost.total(exact.solve(cost));
-            double got = cost.total(auction.solve(cost));
-            assertTrue(got >= opt - 1e-6 * Math.abs(opt), "below the optimum: " + got + " < " + opt);
-            if (opt > 0 && lowerBound(cost) >= 0) {
-                assertTrue(got <= opt * (1 + auction.tolerance()) + 1e-9, got + " is not within the tolerance of " + opt);
+            for (AuctionAllocationSolver auction : new AuctionAllocationSolver[] {new AuctionAllocationSolver(),
+                new AuctionAllocationSolver(0.002, false)}) {
+                assertWithinTolerance(cost, opt, auction);
             }
-            assertTrue(got <= opt + 0.01 * Math.abs(opt) + 1e-3, got + " is not within 1% of " + opt);
+        }
+    }
+
+    private static void assertWithinTolerance(AllocationCost cost, double opt, AuctionAllocationSolver auction) {
+        double got = cost.total(auction.solve(cost));
+        String who = auction.name() + ": ";
+        assertTrue(got >= opt - 1e-6 * Math.abs(opt), who + "below the optimum: " + got + " < " + opt);
+        if (opt > 0 && lowerBound(cost) >= 0) {
+            assertTrue(got <= opt * (1 + auction.tolerance()) + 1e-9, who + got + " is not within the tolerance of " + opt);
+        }
+        assertTrue(got <= opt + 0.01 * Math.abs(opt) + 1e-3, who + got + " is not within 1% of " + opt);
+    }
+
+    /**
+     * ε-complementary slackness at the end of the last phase (ε = tolerance·LB/cells) bounds what any swap of
+     * two words' cells, or any move of a word to an empty cell, can gain: at most 2ε.
+     */
+    @Test
+    void auctionLeavesNoSwapOrMoveToAnEmptyCellThatGainsMoreThanTwoEpsilon() {
+        for (AllocationCost cost : new AllocationCost[] {RandomAllocationCosts.zipfian(250, 41),
+            RandomAllocationCosts.uniform(230, 42)}) {
+            AuctionAllocationSolver auction = new AuctionAllocationSolver();
+            int[] cell = auction.solve(cost);
+            double eps = auction.tolerance() * Math.abs(lowerBound(cost)) / cost.cells();
+            double slack = 2 * eps + 1e-6 * eps;
+            boolean[] taken = new boolean[cost.cells()];
+            for (int c : cell) {
+                taken[c] = true;
+            }
+            for (int a = 0; a < cost.words(); a++) {
+                double here = cost.cost(a, cell[a]);
+                for (int b = a + 1; b < cost.words(); b++) {
+                    double gain = here + cost.cost(b, cell[b]) - cost.cost(a, cell[b]) - cost.cost(b, cell[a]);
+                    assertTrue(gain <= slack, "swapping words " + a + " and " + b + " gains " + gain + " > 2ε = " + 2 * eps);
+                }
+                for (int c = 0; c < taken.length; c++) {
+                    if (!taken[c]) {
+                        double gain = here - cost.cost(a, c);
+                        assertTrue(gain <= slack, "moving word " + a + " to empty cell " + c + " gains " + gain);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The line prices solve the row-only relaxation to within ε per slot: for prices π ≥ 0 the Lagrangian
+     * bound Σ_w min_i (l_r(w, i) + π(i)) + (slots − words)·min_i π(i) − capacity·Σ_i π(i) is at most the
+     * relaxation's optimum T (the exact allocation of the same row costs with zero column costs), and at
+     * least T − slots·ε when the auction's ε-complementary slackness holds.
+     */
+    @Test
+    void linePricesSolveTheRowRelaxationToWithinEpsilon() {
+        for (AllocationCost full : new AllocationCost[] {RandomAllocationCosts.zipfian(200, 51),
+            RandomAllocationCosts.uniform(150, 52), random(60, 7, 9, 53)}) {
+            int rows = full.rows();
+            int cap = full.cols();
+            AllocationCost rowsOnly = new AllocationCost(full.words(), rows, cap, full.rowCost(),
+                    new float[full.words() * cap]);
+            double optimum = rowsOnly.total(new ExactAllocationSolver().solve(rowsOnly));
+            double eps = 1e-3 * (1 + Math.abs(optimum)) / (rows * cap);
+            double[] pi = LineTransportation.linePrices(full.words(), rows, cap, full.rowCost(), eps);
+            double bound = 0;
+            double piLo = Double.POSITIVE_INFINITY;
+            double piSum = 0;
+            for (double p : pi) {
+                assertTrue(p >= 0, "negative line price " + p);
+                piLo = Math.min(piLo, p);
+                piSum += p;
+            }
+            for (int w = 0; w < full.words(); w++) {
+                double best = Double.POSITIVE_INFINITY;
+                for (int i = 0; i < rows; i++) {
+                    best = Math.min(best, full.rowCost()[w * rows + i] + pi[i]);
+                }
+                bound += best;
+            }
+            bound += (rows * cap - full.words()) * piLo - cap * piSum;
+            double tiny = 1e-9 * (1 + Math.abs(optimum));
+            assertTrue(bound <= optimum + tiny, "the Lagrangian bound " + bound + " exceeds the optimum " + optimum);
+            assertTrue(bound >= optimum - rows * cap * eps - tiny, "the line prices are not ε-optimal: bound " + bound
+                    + ", optimum " + optimum + ", slots·ε " + rows * cap * eps);
         }
     }
 
