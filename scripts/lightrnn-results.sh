@@ -7,6 +7,9 @@
 #   brown-full-lightrnn-random   LightRNN, random table, 2 rounds of 1 epoch, greedy re-allocation
 #   brown-full-lightrnn-freq     LightRNN, table by frequency, 3 rounds of 2 epochs, greedy re-allocation
 #   brown-full-lightrnn-freq-noreall   the same table and 6 epochs without re-allocation (the ablation)
+#   brown-full-lightrnn-auction  the table by frequency, 3 rounds of 2 epochs, auction re-allocation
+#   brown-lightrnn-costs         LightRNN on brown (14,039 words), 2 rounds of 1 epoch: its saved round-1 cost is
+#                                the real instance of bench matching (exact, auction, greedy; bench/results/matching-real.jsonl)
 # then the test perplexity of each (LightRNN: exact from the full next-word distributions, renormalised over
 # the words, and two-step), each run's summary (re-allocations, peak memory), and bench lm --lightrnn
 # (training tokens/s, parameters, peak heap and off-heap memory of both models), into docs/results/.
@@ -34,4 +37,14 @@ run brown-full-lightrnn-random --model lightrnn --init random --rounds 2 --epoch
 run brown-full-lightrnn-freq --model lightrnn --init frequency --rounds 3 --epochs-per-round 2 --solver greedy \
   --save-costs
 run brown-full-lightrnn-freq-noreall --model lightrnn --init frequency --rounds 1 --epochs-per-round 6
+run brown-full-lightrnn-auction --model lightrnn --init frequency --rounds 3 --epochs-per-round 2 --solver auction \
+  --save-costs
+if [[ ! -f runs/brown-lightrnn-costs/costs-round-1.safetensors ]]; then
+  nice ./lrn4j train --corpus brown --cell lrn --hidden 256 --embedding 256 --dropout 0.3 --batch 32 --bptt 35 --seed 1 \
+    --model lightrnn --init frequency --rounds 2 --epochs-per-round 1 --solver greedy --save-costs \
+    --dir runs/brown-lightrnn-costs | tr '\r' '\n' | grep -v '^epoch .*%' || true
+fi
+nice ./lrn4j bench matching --json --cost runs/brown-lightrnn-costs/costs-round-1.safetensors \
+  --cost runs/brown-full-lightrnn-freq/costs-round-1.safetensors --cost runs/brown-full-lightrnn-random/costs-round-1.safetensors \
+  --solvers exact,auction,greedy --exact-max 15000 | tee runs/matching-real.jsonl
 nice ./lrn4j bench lm --vocabulary 45984 --cells lrn --lightrnn --json | tee docs/results/lightrnn-bench-lm.jsonl
