@@ -20,6 +20,7 @@ import org.lrn4j.lightrnn.AllocationSolvers;
 import org.lrn4j.lightrnn.LightRnnOptions;
 import org.lrn4j.lightrnn.LightRnnTrainer;
 import org.lrn4j.lightrnn.WordTable;
+import org.lrn4j.train.LanguageModelTrainer;
 import org.lrn4j.train.ModelSpec;
 import org.lrn4j.train.TrainConfig;
 import org.lrn4j.train.checkpoint.CheckpointStore;
@@ -70,7 +71,7 @@ final class LightRnnTrain {
         JsonObject json = new GsonBuilder().create().toJsonTree(out).getAsJsonObject();
         json.add("reallocations", LightRnnTrainer.toJson(s.reallocations()));
         JsonObject curve = new JsonObject();
-        for (LightRnnTrainer.Point p : s.curve()) {
+        for (LanguageModelTrainer.Point p : s.curve()) {
             curve.addProperty("epoch" + p.epoch(), p.validPerplexity());
         }
         json.add("valid_ppl_by_epoch", curve);

@@ -20,12 +20,14 @@ import org.lrn4j.nn.Parameter;
 import org.lrn4j.tensor.DType;
 import org.lrn4j.tensor.Tensor;
 import org.lrn4j.train.Adam;
+import org.lrn4j.train.LanguageModelTrainer.Point;
 import org.lrn4j.train.LearningRateSchedule;
 import org.lrn4j.train.ModelSpec;
 import org.lrn4j.train.Optimizer;
 import org.lrn4j.train.Sgd;
 import org.lrn4j.train.TensorIO;
 import org.lrn4j.train.TrainConfig;
+import org.lrn4j.train.TrainingState;
 import org.lrn4j.train.checkpoint.Checkpoint;
 import org.lrn4j.train.checkpoint.CheckpointStore;
 import org.lrn4j.train.checkpoint.SafetensorsFile;
@@ -75,10 +77,6 @@ public final class LightRnnTrainer {
                     o.get("valid_ppl_before").getAsDouble(), o.get("valid_ppl_after").getAsDouble(),
                     o.get("cost_seconds").getAsDouble(), o.get("solve_seconds").getAsDouble());
         }
-    }
-
-    /** A point of the learning curve after an epoch (perplexities are two-step). */
-    public record Point(int epoch, long updates, double trainPerplexity, double validPerplexity, double learningRate) {
     }
 
     /** How the run ended; test perplexity two-step, from the best checkpoint. */
@@ -182,17 +180,14 @@ public final class LightRnnTrainer {
                     model.setTable(WordTable.fromJson(c.model().getAsJsonObject(LIGHTRNN).getAsJsonObject(TABLE)));
                     TensorIO.loadParameters(c.tensors(Checkpoint.MODEL), model.parameters());
                     TensorIO.loadTensors(c.tensors(Checkpoint.OPTIMIZER), optimizer.state());
-                    optimizer.restoreSteps(t.get("updates").getAsLong());
-                    schedule.restore(t.getAsJsonObject("schedule"));
-                    epoch = t.get("epoch").getAsInt();
-                    firstBatch = t.get("batch").getAsInt();
-                    epochLoss = t.get("epoch_loss").getAsDouble();
-                    epochTokens = t.get("epoch_tokens").getAsLong();
-                    for (JsonElement e : t.getAsJsonArray("curve")) {
-                        JsonObject p = e.getAsJsonObject();
-                        curve.add(new Point(p.get("epoch").getAsInt(), p.get("updates").getAsLong(),
-                                p.get("train_ppl").getAsDouble(), p.get("valid_ppl").getAsDouble(), p.get("lr").getAsDouble()));
-                    }
+                    TrainingState state = TrainingState.fromJson(t);
+                    optimizer.restoreSteps(state.updates());
+                    schedule.restore(state.schedule());
+                    epoch = state.epoch();
+                    firstBatch = state.batch();
+                    epochLoss = state.epochLoss();
+                    epochTokens = state.epochTokens();
+                    curve.addAll(state.curve());
                     for (JsonElement e : t.getAsJsonArray("reallocations")) {
                         reallocations.add(Reallocation.fromJson(e.getAsJsonObject()));
                     }
@@ -367,30 +362,9 @@ public final class LightRnnTrainer {
         m.add(LIGHTRNN, light);
         m.add("vocabulary", corpus.vocabulary().toJson());
         m.addProperty("corpus", source != null ? source : corpus.name());
-        JsonObject t = new JsonObject();
-        t.add("config", config.toJson());
-        t.addProperty("epoch", epoch);
-        t.addProperty("batch", batch);
-        t.addProperty("updates", optimizer.steps());
-        t.addProperty("epoch_loss", epochLoss);
-        t.addProperty("epoch_tokens", epochTokens);
-        t.add("schedule", schedule.stateJson());
-        JsonArray points = new JsonArray();
-        for (Point p : curve) {
-            JsonObject o = new JsonObject();
-            o.addProperty("epoch", p.epoch());
-            o.addProperty("updates", p.updates());
-            o.addProperty("train_ppl", p.trainPerplexity());
-            o.addProperty("valid_ppl", p.validPerplexity());
-            o.addProperty("lr", p.learningRate());
-            points.add(o);
-        }
-        t.add("curve", points);
-        JsonArray moves = new JsonArray();
-        for (Reallocation r : reallocations) {
-            moves.add(r.toJson());
-        }
-        t.add("reallocations", moves);
+        JsonObject t = new TrainingState(epoch, batch, optimizer.steps(), epochLoss, epochTokens, schedule.stateJson(),
+                curve).toJson(config);
+        t.add("reallocations", toJson(reallocations));
         Checkpoint.Contents contents = new Checkpoint.Contents().model(m).training(t)
                 .tensors(Checkpoint.MODEL, TensorIO.parameters(model.parameters()))
                 .tensors(Checkpoint.OPTIMIZER, TensorIO.tensors(optimizer.state()));

@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
 import org.lrn4j.backend.Backend;
@@ -105,17 +103,14 @@ public final class LanguageModelTrainer {
                     checkSameRun(c);
                     TensorIO.loadParameters(c.tensors(Checkpoint.MODEL), model.parameters());
                     TensorIO.loadTensors(c.tensors(Checkpoint.OPTIMIZER), optimizer.state());
-                    optimizer.restoreSteps(t.get("updates").getAsLong());
-                    schedule.restore(t.getAsJsonObject("schedule"));
-                    epoch = t.get("epoch").getAsInt();
-                    firstBatch = t.get("batch").getAsInt();
-                    epochLoss = t.get("epoch_loss").getAsDouble();
-                    epochTokens = t.get("epoch_tokens").getAsLong();
-                    for (JsonElement e : t.getAsJsonArray("curve")) {
-                        JsonObject p = e.getAsJsonObject();
-                        curve.add(new Point(p.get("epoch").getAsInt(), p.get("updates").getAsLong(),
-                                p.get("train_ppl").getAsDouble(), p.get("valid_ppl").getAsDouble(), p.get("lr").getAsDouble()));
-                    }
+                    TrainingState state = TrainingState.fromJson(t);
+                    optimizer.restoreSteps(state.updates());
+                    schedule.restore(state.schedule());
+                    epoch = state.epoch();
+                    firstBatch = state.batch();
+                    epochLoss = state.epochLoss();
+                    epochTokens = state.epochTokens();
+                    curve.addAll(state.curve());
                     if (c.hasPart(Checkpoint.STATE)) {
                         SafetensorsFile st = c.tensors(Checkpoint.STATE);
                         model.restoreState(toDoubles(st.floats("carried")), st.info("carried").shape());
@@ -217,25 +212,8 @@ public final class LanguageModelTrainer {
         m.add("spec", spec.toJson());
         m.add("vocabulary", corpus.vocabulary().toJson());
         m.addProperty("corpus", source != null ? source : corpus.name());
-        JsonObject t = new JsonObject();
-        t.add("config", config.toJson());
-        t.addProperty("epoch", epoch);
-        t.addProperty("batch", batch);
-        t.addProperty("updates", optimizer.steps());
-        t.addProperty("epoch_loss", epochLoss);
-        t.addProperty("epoch_tokens", epochTokens);
-        t.add("schedule", schedule.stateJson());
-        JsonArray points = new JsonArray();
-        for (Point p : curve) {
-            JsonObject o = new JsonObject();
-            o.addProperty("epoch", p.epoch());
-            o.addProperty("updates", p.updates());
-            o.addProperty("train_ppl", p.trainPerplexity());
-            o.addProperty("valid_ppl", p.validPerplexity());
-            o.addProperty("lr", p.learningRate());
-            points.add(o);
-        }
-        t.add("curve", points);
+        JsonObject t = new TrainingState(epoch, batch, optimizer.steps(), epochLoss, epochTokens, schedule.stateJson(),
+                curve).toJson(config);
         Checkpoint.Contents contents = new Checkpoint.Contents().model(m).training(t)
                 .tensors(Checkpoint.MODEL, TensorIO.parameters(model.parameters()))
                 .tensors(Checkpoint.OPTIMIZER, TensorIO.tensors(optimizer.state()));
