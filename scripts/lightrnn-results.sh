@@ -10,7 +10,7 @@
 #   brown-full-lightrnn-auction  the table by frequency, 3 rounds of 2 epochs, auction re-allocation
 #   brown-full-lstm-softmax      the softmax model with a 1x256 LSTM core, 3 epochs
 #   brown-full-lstm-lightrnn     LightRNN with the same LSTM core, dropout 0.1, table by frequency, 16 epochs, no
-#                                re-allocation (its test perplexity: two-step, an upper bound of the exact one)
+#                                re-allocation
 #   brown-lightrnn-costs         LightRNN on brown (14,039 words), 2 rounds of 1 epoch: its saved round-1 cost is
 #                                the real instance of bench matching (exact, auction, greedy; bench/results/matching-real.jsonl)
 # then the test perplexity of each (LightRNN: exact from the full next-word distributions, renormalised over
@@ -54,7 +54,7 @@ if [[ ! -f docs/results/lightrnn-brown-full-lstm-lightrnn-test.json ]]; then
   nice ./lrn4j train "${lstm[@]}" --dropout 0.1 --model lightrnn --init frequency --rounds 1 --epochs-per-round 16 \
     --checkpoint-every 0 --dir runs/brown-full-lstm-lightrnn 2>&1 | tee runs/brown-full-lstm-lightrnn.log \
     | tr '\r' '\n' | grep -v '^epoch .*%' || true
-  nice ./lrn4j eval --checkpoint runs/brown-full-lstm-lightrnn --split test --two-step-only --json \
+  nice ./lrn4j eval --checkpoint runs/brown-full-lstm-lightrnn --split test --json \
     | tee docs/results/lightrnn-brown-full-lstm-lightrnn-test.json
   cp runs/brown-full-lstm-lightrnn/lightrnn.json docs/results/lightrnn-brown-full-lstm-lightrnn-train.json
 fi
