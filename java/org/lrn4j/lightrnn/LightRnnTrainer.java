@@ -178,11 +178,7 @@ public final class LightRnnTrainer {
                     JsonObject t = c.training();
                     checkSameRun(c);
                     model.setTable(WordTable.fromJson(c.model().getAsJsonObject(LIGHTRNN).getAsJsonObject(TABLE)));
-                    TensorIO.loadParameters(c.tensors(Checkpoint.MODEL), model.parameters());
-                    TensorIO.loadTensors(c.tensors(Checkpoint.OPTIMIZER), optimizer.state());
-                    TrainingState state = TrainingState.fromJson(t);
-                    optimizer.restoreSteps(state.updates());
-                    schedule.restore(state.schedule());
+                    TrainingState state = TrainingState.restore(c, model.parameters(), optimizer, schedule);
                     epoch = state.epoch();
                     firstBatch = state.batch();
                     epochLoss = state.epochLoss();

@@ -99,13 +99,8 @@ public final class LanguageModelTrainer {
             Optional<Path> latest = store.latest();
             if (latest.isPresent()) {
                 try (Checkpoint c = CheckpointStore.open(latest.get())) {
-                    JsonObject t = c.training();
                     checkSameRun(c);
-                    TensorIO.loadParameters(c.tensors(Checkpoint.MODEL), model.parameters());
-                    TensorIO.loadTensors(c.tensors(Checkpoint.OPTIMIZER), optimizer.state());
-                    TrainingState state = TrainingState.fromJson(t);
-                    optimizer.restoreSteps(state.updates());
-                    schedule.restore(state.schedule());
+                    TrainingState state = TrainingState.restore(c, model.parameters(), optimizer, schedule);
                     epoch = state.epoch();
                     firstBatch = state.batch();
                     epochLoss = state.epochLoss();

@@ -1,5 +1,6 @@
 package org.lrn4j.train;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -7,7 +8,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
+import org.lrn4j.nn.Parameter;
 import org.lrn4j.train.LanguageModelTrainer.Point;
+import org.lrn4j.train.checkpoint.Checkpoint;
 
 /**
  * Where a language-model run stands, as its checkpoints record it in their training JSON: the epoch and the
@@ -43,6 +46,20 @@ public record TrainingState(int epoch, int batch, long updates, double epochLoss
         }
         t.add("curve", points);
         return t;
+    }
+
+    /**
+     * Resumes from a checkpoint: loads the parameters and the optimizer's state tensors and update count,
+     * restores the schedule, and returns the rest of the state (epoch, batch, epoch loss and tokens, curve).
+     */
+    public static TrainingState restore(Checkpoint c, List<Parameter> parameters, Optimizer optimizer,
+                                        LearningRateSchedule schedule) throws IOException {
+        TensorIO.loadParameters(c.tensors(Checkpoint.MODEL), parameters);
+        TensorIO.loadTensors(c.tensors(Checkpoint.OPTIMIZER), optimizer.state());
+        TrainingState state = fromJson(c.training());
+        optimizer.restoreSteps(state.updates());
+        schedule.restore(state.schedule());
+        return state;
     }
 
     /** Reads the state back from a checkpoint's training JSON (as {@link #toJson} writes it). */
